@@ -456,8 +456,42 @@ const (
 	EUnexpected Code = 0x8000FFFF
 )
 
-// Sentinel errors for the failure codes, for errors.Is.
+// Sentinel errors for errors.Is. The success codes other than WBEM_S_NO_ERROR
+// have sentinels too: an Enumerator reports the end of its objects with one
+// that matches ErrSFalse, as io.Reader reports io.EOF.
 var (
+	// ErrSFalse matches any error carrying WBEM_S_FALSE.
+	ErrSFalse = &Error{Code: SFalse}
+	// ErrSAlreadyExists matches any error carrying WBEM_S_ALREADY_EXISTS.
+	ErrSAlreadyExists = &Error{Code: SAlreadyExists}
+	// ErrSResetToDefault matches any error carrying WBEM_S_RESET_TO_DEFAULT.
+	ErrSResetToDefault = &Error{Code: SResetToDefault}
+	// ErrSDifferent matches any error carrying WBEM_S_DIFFERENT.
+	ErrSDifferent = &Error{Code: SDifferent}
+	// ErrSTimedOut matches any error carrying WBEM_S_TIMEDOUT.
+	ErrSTimedOut = &Error{Code: STimedOut}
+	// ErrSNoMoreData matches any error carrying WBEM_S_NO_MORE_DATA.
+	ErrSNoMoreData = &Error{Code: SNoMoreData}
+	// ErrSOperationCancelled matches any error carrying WBEM_S_OPERATION_CANCELLED.
+	ErrSOperationCancelled = &Error{Code: SOperationCancelled}
+	// ErrSPending matches any error carrying WBEM_S_PENDING.
+	ErrSPending = &Error{Code: SPending}
+	// ErrSDuplicateObjects matches any error carrying WBEM_S_DUPLICATE_OBJECTS.
+	ErrSDuplicateObjects = &Error{Code: SDuplicateObjects}
+	// ErrSAccessDenied matches any error carrying WBEM_S_ACCESS_DENIED.
+	ErrSAccessDenied = &Error{Code: SAccessDenied}
+	// ErrSPartialResults matches any error carrying WBEM_S_PARTIAL_RESULTS.
+	ErrSPartialResults = &Error{Code: SPartialResults}
+	// ErrSSourceNotAvailable matches any error carrying WBEM_S_SOURCE_NOT_AVAILABLE.
+	ErrSSourceNotAvailable = &Error{Code: SSourceNotAvailable}
+	// ErrSNewStyle matches any error carrying WBEM_S_NEW_STYLE.
+	ErrSNewStyle = &Error{Code: SNewStyle}
+	// ErrSLimitedService matches any error carrying WBEM_S_LIMITED_SERVICE.
+	ErrSLimitedService = &Error{Code: SLimitedService}
+	// ErrSIndirectlyUpdated matches any error carrying WBEM_S_INDIRECTLY_UPDATED.
+	ErrSIndirectlyUpdated = &Error{Code: SIndirectlyUpdated}
+	// ErrSSubjectToSDS matches any error carrying WBEM_S_SUBJECT_TO_SDS.
+	ErrSSubjectToSDS = &Error{Code: SSubjectToSDS}
 	// ErrFailed matches any error carrying WBEM_E_FAILED.
 	ErrFailed = &Error{Code: Failed}
 	// ErrNotFound matches any error carrying WBEM_E_NOT_FOUND.

@@ -59,9 +59,9 @@ func main() {
 		fmt.Fprintf(&b, "\t// %s is %s: %s\n\t%s Code = 0x%08X\n", r.goName, r.name, r.desc, r.goName, r.value)
 	}
 	b.WriteString(")\n\n")
-	b.WriteString("// Sentinel errors for the failure codes, for errors.Is.\nvar (\n")
+	b.WriteString("// Sentinel errors for errors.Is. The success codes other than WBEM_S_NO_ERROR\n// have sentinels too: an Enumerator reports the end of its objects with one\n// that matches ErrSFalse, as io.Reader reports io.EOF.\nvar (\n")
 	for _, r := range rows {
-		if r.value&0x80000000 == 0 {
+		if r.value == 0 {
 			continue
 		}
 		fmt.Fprintf(&b, "\t// Err%s matches any error carrying %s.\n\tErr%s = &Error{Code: %s}\n", r.goName, r.name, r.goName, r.goName)
