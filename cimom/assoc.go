@@ -1,0 +1,309 @@
+package cimom
+
+import (
+	"context"
+	"strings"
+
+	"github.com/gowmi/gowmi/cim"
+	"github.com/gowmi/gowmi/provider"
+	"github.com/gowmi/gowmi/repository"
+	"github.com/gowmi/gowmi/wbem"
+	"github.com/gowmi/gowmi/wbem/status"
+	"github.com/gowmi/gowmi/wql"
+)
+
+// assocQuery is what ASSOCIATORS OF and REFERENCES OF have in common.
+type assocQuery struct {
+	source                 cim.Path
+	associators            bool
+	assocClass             string
+	resultClass            string
+	role, resultRole       string
+	requiredQualifier      string
+	requiredAssocQualifier string
+	classDefsOnly          bool
+	keysOnly               bool
+	schemaOnly             bool
+}
+
+func assocFromAST(st wql.Statement) *assocQuery {
+	switch a := st.(type) {
+	case *wql.Associators:
+		return &assocQuery{source: a.Path, associators: true, assocClass: a.AssocClass, resultClass: a.ResultClass,
+			role: a.Role, resultRole: a.ResultRole, requiredQualifier: a.RequiredQualifier,
+			requiredAssocQualifier: a.RequiredAssocQualifier, classDefsOnly: a.ClassDefsOnly, keysOnly: a.KeysOnly, schemaOnly: a.SchemaOnly}
+	case *wql.References:
+		return &assocQuery{source: a.Path, resultClass: a.ResultClass, role: a.Role,
+			requiredQualifier: a.RequiredQualifier, classDefsOnly: a.ClassDefsOnly, keysOnly: a.KeysOnly, schemaOnly: a.SchemaOnly}
+	}
+	return nil
+}
+
+// refProps returns the reference properties of an association class that
+// can point at source (its class derives from the reference's class), and
+// match role.
+func refProps(assoc *cim.Class, source *cim.Class, role string) []*cim.Property {
+	var out []*cim.Property
+	for _, p := range assoc.AllProperties() {
+		if p.Type != cim.TypeReference {
+			continue
+		}
+		if role != "" && !strings.EqualFold(p.Name, role) {
+			continue
+		}
+		if p.ClassRef != "" && !source.InheritsFrom(p.ClassRef) && !classDerives(p.ClassRef, source) {
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// classDerives is a weak check used for class-level traversal: a reference
+// declared to a subclass of the source may still point at it.
+func classDerives(name string, c *cim.Class) bool { return strings.EqualFold(name, c.Name) }
+
+// runAssoc answers ASSOCIATORS OF and REFERENCES OF.
+func (s *services) runAssoc(ctx context.Context, q *assocQuery, flags wbem.Flags, wctx *wbem.Context, out provider.Sink) error {
+	if q.source.Class == "" {
+		return status.New(status.InvalidQuery, "ASSOCIATORS/REFERENCES OF needs an object path")
+	}
+	srcClass, err := s.getClass(ctx, q.source.Class)
+	if err != nil {
+		return status.Errorf(status.NotFound, "%s does not exist", q.source.String())
+	}
+	var assocClasses []*cim.Class
+	err = s.conn.om.store.View(ctx, func(tx repository.Tx) error {
+		all, err := tx.Classes(s.ns, "", true)
+		for _, c := range all {
+			if c.IsAssociation() && (q.assocClass == "" || c.InheritsFrom(q.assocClass)) {
+				assocClasses = append(assocClasses, c)
+			}
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if !q.source.IsInstance() || q.schemaOnly {
+		return s.assocSchema(ctx, q, srcClass, assocClasses, out)
+	}
+	srcObj, err := s.getInstance(ctx, srcClass, q.source, 0, wctx)
+	if err != nil {
+		return err
+	}
+	b := &batcher{out: out}
+	seen := map[string]bool{}
+	emit := func(o cim.Object) error {
+		key := ""
+		if p, err := o.Path(); err == nil {
+			key = strings.ToLower(p.RelPath())
+		}
+		if o.Genus() == cim.GenusClass {
+			key = "class:" + strings.ToLower(o.ClassName())
+		}
+		if key != "" {
+			if seen[key] {
+				return nil
+			}
+			seen[key] = true
+		}
+		if q.keysOnly {
+			if inst, ok := o.(*cim.Instance); ok {
+				o = keysOnly(inst)
+			}
+		}
+		s.locate(o)
+		return b.add(o)
+	}
+	for _, ac := range assocClasses {
+		if q.requiredAssocQualifier != "" && !ac.AllQualifiers().Has(q.requiredAssocQualifier) {
+			continue
+		}
+		roles := refProps(ac, srcClass, q.role)
+		if len(roles) == 0 {
+			continue
+		}
+		if !q.associators {
+			if q.resultClass != "" && !ac.InheritsFrom(q.resultClass) {
+				continue
+			}
+			if q.requiredQualifier != "" && !ac.AllQualifiers().Has(q.requiredQualifier) {
+				continue
+			}
+		}
+		// The association instances that point at the source through one of roles.
+		var links []*cim.Instance
+		collect := &funcSink{fn: func(o cim.Object) error {
+			inst, ok := o.(*cim.Instance)
+			if !ok || !strings.EqualFold(inst.ClassName(), ac.Name) && !inst.InheritsFrom(ac.Name) {
+				return nil
+			}
+			for _, r := range roles {
+				v, _ := inst.Get(r.Name)
+				if p, ok := v.Path(); ok && matchKeys(srcObj, p) {
+					links = append(links, inst)
+					return nil
+				}
+			}
+			return nil
+		}}
+		if err := s.enumerate(ctx, ac, enumSpec{deep: false, flags: 0, wctx: wctx}, collect); err != nil {
+			return err
+		}
+		for _, link := range links {
+			if !q.associators {
+				if q.classDefsOnly {
+					if err := emit(link.Class()); err != nil {
+						return err
+					}
+					continue
+				}
+				if err := emit(link); err != nil {
+					return err
+				}
+				continue
+			}
+			for _, p := range link.Properties() {
+				if p.Type != cim.TypeReference {
+					continue
+				}
+				if q.resultRole != "" && !strings.EqualFold(p.Name, q.resultRole) {
+					continue
+				}
+				v, _ := link.Get(p.Name)
+				ref, ok := v.Path()
+				if !ok || matchKeys(srcObj, ref) && isRole(p, roles) {
+					continue
+				}
+				if ref.Namespace != "" && !cim.NamespaceEqual(ref.Namespace, s.ns) {
+					continue // cross-namespace associations are not followed
+				}
+				rc, err := s.getClass(ctx, ref.Class)
+				if err != nil {
+					continue
+				}
+				if q.resultClass != "" && !rc.InheritsFrom(q.resultClass) {
+					continue
+				}
+				if q.requiredQualifier != "" && !rc.AllQualifiers().Has(q.requiredQualifier) {
+					continue
+				}
+				if q.classDefsOnly {
+					if err := emit(rc); err != nil {
+						return err
+					}
+					continue
+				}
+				target, err := s.getInstance(ctx, rc, ref, 0, wctx)
+				if err != nil {
+					continue // a dangling reference is skipped, as WMI does
+				}
+				if err := emit(target); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return b.flush()
+}
+
+func isRole(p *cim.Property, roles []*cim.Property) bool {
+	for _, r := range roles {
+		if strings.EqualFold(r.Name, p.Name) {
+			return true
+		}
+	}
+	return false
+}
+
+// assocSchema answers a class-level (SchemaOnly, or class path) query: the
+// association classes that can reference the class, or the classes at their
+// other ends.
+func (s *services) assocSchema(ctx context.Context, q *assocQuery, src *cim.Class, assocClasses []*cim.Class, out provider.Sink) error {
+	b := &batcher{out: locatingSink{out, s}}
+	seen := map[string]bool{}
+	emit := func(c *cim.Class) error {
+		k := strings.ToLower(c.Name)
+		if seen[k] {
+			return nil
+		}
+		seen[k] = true
+		return b.add(c)
+	}
+	for _, ac := range assocClasses {
+		if q.requiredAssocQualifier != "" && !ac.AllQualifiers().Has(q.requiredAssocQualifier) {
+			continue
+		}
+		roles := refProps(ac, src, q.role)
+		if len(roles) == 0 {
+			continue
+		}
+		if !q.associators {
+			if (q.resultClass == "" || ac.InheritsFrom(q.resultClass)) &&
+				(q.requiredQualifier == "" || ac.AllQualifiers().Has(q.requiredQualifier)) {
+				if err := emit(ac); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		for _, p := range ac.AllProperties() {
+			if p.Type != cim.TypeReference || isRole(p, roles) && len(roles) == 1 || p.ClassRef == "" {
+				continue
+			}
+			if q.resultRole != "" && !strings.EqualFold(p.Name, q.resultRole) {
+				continue
+			}
+			rc, err := s.getClass(ctx, p.ClassRef)
+			if err != nil {
+				continue
+			}
+			if q.resultClass != "" && !rc.InheritsFrom(q.resultClass) {
+				continue
+			}
+			if q.requiredQualifier != "" && !rc.AllQualifiers().Has(q.requiredQualifier) {
+				continue
+			}
+			if err := emit(rc); err != nil {
+				return err
+			}
+		}
+	}
+	return b.flush()
+}
+
+// keysOnly returns an instance with only its key values set, as KeysOnly
+// asks.
+func keysOnly(inst *cim.Instance) *cim.Instance {
+	out, err := inst.Class().SpawnInstance()
+	if err != nil {
+		return inst
+	}
+	for _, p := range inst.Properties() {
+		if p.IsKey() {
+			v, _ := inst.Get(p.Name)
+			_ = out.Put(p.Name, v)
+		} else {
+			_ = out.Put(p.Name, cim.Null(p.Type))
+		}
+	}
+	out.Namespace, out.Server = inst.Namespace, inst.Server
+	return out
+}
+
+// funcSink passes each object to a function.
+type funcSink struct {
+	fn func(cim.Object) error
+}
+
+func (f *funcSink) Send(objs ...cim.Object) error {
+	for _, o := range objs {
+		if err := f.fn(o); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (f *funcSink) Progress(done, total uint16) error { return nil }

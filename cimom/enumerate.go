@@ -1,0 +1,182 @@
+package cimom
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/gowmi/gowmi/cim"
+	"github.com/gowmi/gowmi/provider"
+	"github.com/gowmi/gowmi/repository"
+	"github.com/gowmi/gowmi/wbem"
+	"github.com/gowmi/gowmi/wbem/status"
+)
+
+// enumSpec says what an instance enumeration delivers.
+type enumSpec struct {
+	deep       bool // subclasses' instances too
+	directRead bool // only the class's own provider (WBEM_FLAG_DIRECT_READ)
+	flags      wbem.Flags
+	wctx       *wbem.Context
+	// filter, when set, keeps and projects what a query selects.
+	filter func(cim.Object) (cim.Object, bool, error)
+	// query, when set, is offered to providers that answer queries.
+	query *provider.QueryRequest
+}
+
+// filterSink post-filters what the repository and providers send: the
+// shallow rule, the query's WHERE and projection, and the objects'
+// location.
+type filterSink struct {
+	out     provider.Sink
+	s       *services
+	spec    *enumSpec
+	class   string // the enumerated class
+	subtree string // the provider's class: what it sends must derive from it
+}
+
+func (f *filterSink) Send(objs ...cim.Object) error {
+	kept := objs[:0:0]
+	for _, o := range objs {
+		if o == nil {
+			continue
+		}
+		if f.subtree != "" && !o.InheritsFrom(f.subtree) {
+			continue
+		}
+		if !f.spec.deep && !strings.EqualFold(o.ClassName(), f.class) {
+			continue
+		}
+		f.s.locate(o)
+		if f.spec.filter != nil {
+			p, ok, err := f.spec.filter(o)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				continue
+			}
+			o = p
+		}
+		kept = append(kept, o)
+	}
+	if len(kept) == 0 {
+		return nil
+	}
+	return f.out.Send(kept...)
+}
+
+func (f *filterSink) Progress(done, total uint16) error { return f.out.Progress(done, total) }
+
+// enumerate sends the instances of class, from the repository and from the
+// providers of the dynamic classes in its subtree.
+func (s *services) enumerate(ctx context.Context, class *cim.Class, spec enumSpec, out provider.Sink) error {
+	all := []*cim.Class{class}
+	if spec.deep && !spec.directRead {
+		err := s.conn.om.store.View(ctx, func(tx repository.Tx) error {
+			sub, err := tx.Classes(s.ns, class.Name, true)
+			all = append(all, sub...)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	static := false
+	for _, c := range all {
+		if !c.IsDynamic() {
+			static = true
+			break
+		}
+	}
+	if static {
+		f := &filterSink{out: out, s: s, spec: &spec, class: class.Name}
+		b := &batcher{out: f}
+		err := s.conn.om.store.View(ctx, func(tx repository.Tx) error {
+			return tx.Instances(s.ns, class.Name, spec.deep && !spec.directRead, func(inst *cim.Instance) error {
+				return b.add(inst)
+			})
+		})
+		if err == nil {
+			err = b.flush()
+		}
+		if err != nil {
+			return err
+		}
+	}
+	byName := map[string]*cim.Class{}
+	for _, c := range all {
+		byName[strings.ToLower(c.Name)] = c
+	}
+	for _, c := range all {
+		if !c.IsDynamic() {
+			continue
+		}
+		if parent := byName[strings.ToLower(c.Superclass)]; c != class && parent != nil && parent.IsDynamic() &&
+			strings.EqualFold(parent.Provider(), c.Provider()) {
+			continue // the parent's provider serves this subtree
+		}
+		f := &filterSink{out: out, s: s, spec: &spec, class: class.Name, subtree: c.Name}
+		if err := s.enumerateProvider(ctx, c, &spec, f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// enumerateProvider asks one provider for the instances of its class: by
+// query when it answers queries, by key when the query pins the keys and
+// the provider can get single instances, by enumeration otherwise.
+func (s *services) enumerateProvider(ctx context.Context, c *cim.Class, spec *enumSpec, out provider.Sink) error {
+	prov, name, err := s.providerOf(c)
+	if err != nil {
+		return err
+	}
+	req := s.req(spec.wctx, c, spec.flags)
+	if spec.query != nil {
+		if q, ok := prov.(provider.InstanceQuerier); ok {
+			qr := *spec.query
+			qr.Request = req
+			err := q.ExecQuery(ctx, &qr, out)
+			if !errors.Is(err, provider.ErrSkip) {
+				return providerErr(err, name)
+			}
+		} else if g, ok := prov.(provider.InstanceGetter); ok && spec.query.PinnedKeys != nil {
+			if err := s.getPinned(ctx, g, name, c, req, spec.query.PinnedKeys, out); !errors.Is(err, provider.ErrSkip) {
+				return err
+			}
+		}
+	}
+	e, ok := prov.(provider.InstanceEnumerator)
+	if !ok {
+		return &status.Error{Code: status.ProviderNotCapable, ProviderName: name,
+			Description: "provider " + name + " cannot enumerate instances of " + c.Name}
+	}
+	return providerErr(e.EnumerateInstances(ctx, &provider.EnumerateRequest{Request: req}, out), name)
+}
+
+// getPinned fetches the instances whose keys a query fixes, one by one.
+func (s *services) getPinned(ctx context.Context, g provider.InstanceGetter, name string, c *cim.Class, req provider.Request, pinned []map[string]cim.Value, out provider.Sink) error {
+	for _, keys := range pinned {
+		p := cim.Path{Class: c.Name}
+		for k, v := range keys {
+			p.Keys = append(p.Keys, cim.KeyBinding{Name: k, Value: v})
+		}
+		inst, err := g.GetInstance(ctx, &provider.GetRequest{Request: req, Path: p})
+		if errors.Is(err, provider.ErrSkip) {
+			return err
+		}
+		if status.CodeOf(err) == status.NotFound {
+			continue
+		}
+		if err != nil {
+			return providerErr(err, name)
+		}
+		if inst != nil {
+			if err := out.Send(inst); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
