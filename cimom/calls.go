@@ -72,39 +72,53 @@ type call struct {
 	inCallback bool
 	cbStart    atomic.Int64 // unix nanos of the callback in flight, 0 when none
 	orphaned   bool
+
+	next    *call // the next call of the same sink, guarded by the table's lock
+	inTable bool  // guarded by the table's lock
 }
 
-// callTable is the AsyncOperationTable: calls by connection and sink.
+// callTable is the AsyncOperationTable: calls by connection and sink. The
+// calls of one sink form a list through call.next; most sinks have one.
 type callTable struct {
 	mu    sync.Mutex
-	calls map[sinkKey]map[*call]struct{}
+	calls map[sinkKey]*call
 	n     int
 }
 
-func newCallTable() *callTable { return &callTable{calls: map[sinkKey]map[*call]struct{}{}} }
+func newCallTable() *callTable { return &callTable{calls: map[sinkKey]*call{}} }
 
 func (t *callTable) add(c *call) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	m := t.calls[c.key]
-	if m == nil {
-		m = map[*call]struct{}{}
-		t.calls[c.key] = m
-	}
-	m[c] = struct{}{}
+	c.next = t.calls[c.key]
+	t.calls[c.key] = c
+	c.inTable = true
 	t.n++
 }
 
 func (t *callTable) remove(c *call) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if m := t.calls[c.key]; m != nil {
-		if _, ok := m[c]; ok {
-			delete(m, c)
-			t.n--
-			if len(m) == 0 {
-				delete(t.calls, c.key)
-			}
+	if !c.inTable {
+		return
+	}
+	c.inTable = false
+	t.n--
+	head := t.calls[c.key]
+	if head == c {
+		if c.next == nil {
+			delete(t.calls, c.key)
+		} else {
+			t.calls[c.key] = c.next
+		}
+		c.next = nil
+		return
+	}
+	for p := head; p != nil; p = p.next {
+		if p.next == c {
+			p.next = c.next
+			c.next = nil
+			return
 		}
 	}
 }
@@ -113,31 +127,37 @@ func (t *callTable) remove(c *call) {
 func (t *callTable) take(k sinkKey) []*call {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	m := t.calls[k]
-	delete(t.calls, k)
-	out := make([]*call, 0, len(m))
-	for c := range m {
+	var out []*call
+	for c := t.calls[k]; c != nil; {
+		next := c.next
+		c.next, c.inTable = nil, false
 		out = append(out, c)
+		c = next
 	}
+	delete(t.calls, k)
 	t.n -= len(out)
 	return out
 }
 
-// takeConn removes and returns every call of a connection.
+// takeConn removes and returns every call of a connection (every call, for
+// a nil connection).
 func (t *callTable) takeConn(cn *conn) []*call {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	var out []*call
-	for k, m := range t.calls {
+	for k, head := range t.calls {
 		if cn != nil && k.conn != cn {
 			continue
 		}
-		for c := range m {
+		for c := head; c != nil; {
+			next := c.next
+			c.next, c.inTable = nil, false
 			out = append(out, c)
+			c = next
 		}
-		t.n -= len(m)
 		delete(t.calls, k)
 	}
+	t.n -= len(out)
 	return out
 }
 
@@ -153,8 +173,8 @@ func (t *callTable) overdue(d time.Duration) []*call {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	var out []*call
-	for _, m := range t.calls {
-		for c := range m {
+	for _, head := range t.calls {
+		for c := head; c != nil; c = c.next {
 			if s := c.cbStart.Load(); s != 0 && s < limit && !c.internal {
 				out = append(out, c)
 			}

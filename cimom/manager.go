@@ -120,6 +120,7 @@ func New(store repository.Store, opts *Options) *ObjectManager {
 		done:      make(chan struct{}),
 	}
 	go om.watchdog()
+	om.startEvents()
 	return om
 }
 
@@ -207,6 +208,7 @@ func (om *ObjectManager) Shutdown(ctx context.Context) error {
 	for _, c := range om.calls.takeConn(nil) {
 		c.cancelCall(status.ShuttingDown, "the object manager is shutting down")
 	}
+	om.stopEvents()
 	om.stop()
 	<-om.done
 	waited := make(chan struct{})

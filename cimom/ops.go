@@ -71,6 +71,27 @@ func providerErr(err error, name string) error {
 	return e
 }
 
+// needWrite checks a write right: WBEM_WRITE_PROVIDER for a dynamic class,
+// static otherwise.
+func (s *services) needWrite(class *cim.Class, static wbem.Rights, m wbem.Method, param string) error {
+	if class.IsDynamic() {
+		return s.need(wbem.RightWriteProvider, m, param)
+	}
+	if static == wbem.RightPartialWrite && s.rights.Has(wbem.RightFullWrite) {
+		return nil
+	}
+	return s.need(static, m, param)
+}
+
+// staticInstanceRight is the right a static instance write needs: full
+// write for instances of system classes, partial write for the others.
+func staticInstanceRight(class *cim.Class) wbem.Rights {
+	if strings.HasPrefix(class.Dynasty(), "__") {
+		return wbem.RightFullWrite
+	}
+	return wbem.RightPartialWrite
+}
+
 // --- OpenNamespace -----------------------------------------------------------
 
 func (s *services) openNamespace(ctx context.Context, name string, flags wbem.Flags, wctx *wbem.Context, mode wbem.Mode) (*services, error) {
@@ -87,10 +108,14 @@ func (s *services) openNamespace(ctx context.Context, name string, flags wbem.Fl
 	if err == nil {
 		err = s.conn.om.namespaceExists(ctx, ns)
 	}
+	var child *services
+	if err == nil {
+		child, err = s.conn.open(ctx, ns)
+	}
 	if err != nil {
 		return nil, wbemError(err, wbem.MethodOpenNamespace, name)
 	}
-	return s.conn.open(ns), nil
+	return child, nil
 }
 
 func (s *services) OpenNamespace(ctx context.Context, name string, flags wbem.Flags, wctx *wbem.Context) (wbem.Services, error) {
@@ -110,15 +135,6 @@ func (s *services) OpenNamespaceCall(ctx context.Context, name string, flags wbe
 		return completedResult(wbem.MethodOpenNamespace, nil, nil, "", err), nil
 	}
 	return completedResult(wbem.MethodOpenNamespace, nil, n, "", nil), nil
-}
-
-// QueryObjectSink returns the sink for extrinsic events; the event
-// subsystem is not part of this object manager yet.
-func (s *services) QueryObjectSink(ctx context.Context, flags wbem.Flags) (wbem.Sink, error) {
-	if flags != 0 {
-		return nil, status.New(status.InvalidParameter, "QueryObjectSink takes no flags")
-	}
-	return nil, status.New(status.NotSupported, "event delivery is not available in this object manager")
 }
 
 // --- GetObject -----------------------------------------------------------------
@@ -310,6 +326,9 @@ func (s *services) putClassReq(class *cim.Class, flags wbem.Flags) *request {
 			if class == nil {
 				return "", status.New(status.InvalidParameter, "PutClass needs a class")
 			}
+			if err := s.needWrite(class, wbem.RightFullWrite, wbem.MethodPutClass, class.Name); err != nil {
+				return "", err
+			}
 			return "", s.conn.om.store.Update(ctx, func(tx repository.Tx) error {
 				return tx.PutClass(s.ns, class, uint32(flags&(wbem.FlagUpdateOnly|wbem.FlagCreateOnly|wbem.MaskUpdateMode)))
 			})
@@ -337,6 +356,11 @@ func (s *services) deleteClassReq(name string, flags wbem.Flags) *request {
 			}
 			if strings.HasPrefix(name, "__") {
 				return "", status.Errorf(status.InvalidOperation, "system class %s cannot be deleted", name)
+			}
+			if class, err := s.getClass(ctx, name); err == nil {
+				if err := s.needWrite(class, wbem.RightFullWrite, wbem.MethodDeleteClass, name); err != nil {
+					return "", err
+				}
 			}
 			return "", s.conn.om.store.Update(ctx, func(tx repository.Tx) error {
 				return tx.DeleteClass(s.ns, name)
@@ -414,6 +438,9 @@ func (s *services) putInstance(ctx context.Context, inst *cim.Instance, flags wb
 		return "", err
 	}
 	mode := flags & (wbem.FlagUpdateOnly | wbem.FlagCreateOnly)
+	if err := s.needWrite(class, staticInstanceRight(class), wbem.MethodPutInstance, inst.ClassName()); err != nil {
+		return "", err
+	}
 	if !class.IsDynamic() {
 		err := s.conn.om.store.Update(ctx, func(tx repository.Tx) error {
 			return tx.PutInstance(s.ns, inst, uint32(mode))
@@ -480,6 +507,9 @@ func (s *services) deleteInstanceReq(path string, flags wbem.Flags, wctx *wbem.C
 			}
 			class, err := s.getClass(ctx, p.Class)
 			if err != nil {
+				return "", err
+			}
+			if err := s.needWrite(class, staticInstanceRight(class), wbem.MethodDeleteInstance, path); err != nil {
 				return "", err
 			}
 			if !class.IsDynamic() {

@@ -153,31 +153,3 @@ func (s *services) ExecQueryAsync(ctx context.Context, language, query string, f
 	return s.async(ctx, s.queryReq(language, query, flags, wctx), sink)
 }
 
-// ExecNotificationQuery subscribes to events; the event subsystem is not part
-// of this object manager yet, so a valid call is WBEM_E_NOT_SUPPORTED.
-func (s *services) ExecNotificationQuery(ctx context.Context, language, query string, flags wbem.Flags, wctx *wbem.Context) (wbem.Enumerator, error) {
-	mode := wbem.Sync
-	if flags&wbem.FlagReturnImmediately != 0 {
-		mode = wbem.Semisync
-	}
-	if err := wbem.ValidateFlags(wbem.MethodExecNotificationQuery, mode, flags); err != nil {
-		return nil, err
-	}
-	if _, err := wql.ParseLanguage(language, query); err != nil {
-		return nil, err
-	}
-	return nil, status.New(status.NotSupported, "event subscriptions are not available in this object manager yet")
-}
-
-func (s *services) ExecNotificationQueryAsync(ctx context.Context, language, query string, flags wbem.Flags, wctx *wbem.Context, sink wbem.Sink) error {
-	if err := wbem.ValidateFlags(wbem.MethodExecNotificationQuery, wbem.Async, flags); err != nil {
-		return err
-	}
-	if !comparableSink(sink) {
-		return status.New(status.InvalidParameter, "ExecNotificationQueryAsync needs a sink")
-	}
-	if _, err := wql.ParseLanguage(language, query); err != nil {
-		return err
-	}
-	return status.New(status.NotSupported, "event subscriptions are not available in this object manager yet")
-}

@@ -19,6 +19,8 @@ import (
 type conn struct {
 	om      *ObjectManager
 	user    string
+	remote  bool
+	rights  func(ctx context.Context, namespace string) (wbem.Rights, error)
 	refs    atomic.Int64
 	pending atomic.Int64
 }
@@ -27,6 +29,13 @@ type conn struct {
 type ConnectOptions struct {
 	// User is the caller's identity, handed to providers.
 	User string
+	// Remote is set for a caller on another machine: it needs
+	// wbem.RightRemoteEnable as well.
+	Remote bool
+	// Rights returns the caller's rights on a namespace, computed once per
+	// Services as WMI computes GrantedAccess at connect time. Nil grants
+	// every right (the embedded object manager of a local program).
+	Rights func(ctx context.Context, namespace string) (wbem.Rights, error)
 }
 
 // Connect opens a connection to a namespace (`root\cimv2`; '/' works too)
@@ -45,14 +54,32 @@ func (om *ObjectManager) Connect(ctx context.Context, namespace string, opts *Co
 	}
 	cn := &conn{om: om}
 	if opts != nil {
-		cn.user = opts.User
+		cn.user, cn.remote, cn.rights = opts.User, opts.Remote, opts.Rights
 	}
-	return cn.open(ns), nil
+	return cn.open(ctx, ns)
 }
 
-func (cn *conn) open(ns string) *services {
+// open returns a Services of the connection on ns, with the caller's rights
+// there; without WBEM_ENABLE (and WBEM_REMOTE_ENABLE for a remote caller)
+// it is WBEM_E_ACCESS_DENIED.
+func (cn *conn) open(ctx context.Context, ns string) (*services, error) {
+	rights := wbem.RightsAll
+	if cn.rights != nil {
+		var err error
+		if rights, err = cn.rights(ctx, ns); err != nil {
+			return nil, err
+		}
+	}
+	need := wbem.RightEnable
+	if cn.remote {
+		need |= wbem.RightRemoteEnable
+	}
+	if !rights.Has(need) {
+		return nil, &status.Error{Code: status.AccessDenied, Operation: "ConnectServer", ParameterInfo: ns,
+			Description: "the caller may not connect to namespace " + ns}
+	}
 	cn.refs.Add(1)
-	return &services{conn: cn, ns: ns}
+	return &services{conn: cn, ns: ns, rights: rights}, nil
 }
 
 func (om *ObjectManager) namespaceExists(ctx context.Context, ns string) error {
@@ -68,7 +95,17 @@ func (om *ObjectManager) namespaceExists(ctx context.Context, ns string) error {
 type services struct {
 	conn   *conn
 	ns     string
+	rights wbem.Rights
 	closed atomic.Bool
+}
+
+// need checks that the caller holds rights on the namespace.
+func (s *services) need(r wbem.Rights, m wbem.Method, param string) error {
+	if s.rights.Has(r) {
+		return nil
+	}
+	return &status.Error{Code: status.AccessDenied, Operation: "IWbemServices::" + m.String(), ParameterInfo: param,
+		Description: "the caller lacks the " + (r &^ s.rights).String() + " right on " + s.ns}
 }
 
 var _ wbem.Services = (*services)(nil)
@@ -105,6 +142,19 @@ type request struct {
 	run    func(ctx context.Context, out provider.Sink) (string, error)
 }
 
+// accessFor is the right every call of a method needs before it is
+// accepted; the write rights that depend on the class are checked as the
+// call runs (MS-WMI §3.1.4.3).
+func accessFor(m wbem.Method) wbem.Rights {
+	switch m {
+	case wbem.MethodExecMethod:
+		return wbem.RightMethodExecute
+	case wbem.MethodQueryObjectSink:
+		return wbem.RightEnable | wbem.RightFullWrite
+	}
+	return wbem.RightEnable
+}
+
 // exec runs a request on the calling goroutine, turning a panic into
 // WBEM_E_PROVIDER_FAILURE.
 func (s *services) exec(ctx context.Context, r *request, out provider.Sink) (str string, err error) {
@@ -124,6 +174,9 @@ func (s *services) exec(ctx context.Context, r *request, out provider.Sink) (str
 // bind, when not nil, sees the call before its goroutine starts.
 func (s *services) startAsync(ctx context.Context, r *request, sink wbem.Sink, internal bool, bind func(*call)) (*call, error) {
 	if err := s.check(); err != nil {
+		return nil, err
+	}
+	if err := s.need(accessFor(r.method), r.method, r.param); err != nil {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
@@ -166,6 +219,9 @@ func (s *services) syncCollect(ctx context.Context, r *request) ([]cim.Object, s
 		return nil, "", err
 	}
 	if err := s.check(); err != nil {
+		return nil, "", err
+	}
+	if err := s.need(accessFor(r.method), r.method, r.param); err != nil {
 		return nil, "", err
 	}
 	s.conn.om.metrics.callsStarted.Add(1)
