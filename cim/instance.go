@@ -7,7 +7,8 @@ import (
 )
 
 // Instance is an instance of a class, spawned with Class.SpawnInstance.
-// An Instance is used by one goroutine at a time.
+// An Instance is used by one goroutine at a time. It keeps the inherited
+// view its class had when it was spawned.
 type Instance struct {
 	class      *Class
 	lay        *classLayout
@@ -31,26 +32,74 @@ func (i *Instance) Class() *Class { return i.class }
 func (i *Instance) InheritsFrom(name string) bool { return i.class.InheritsFrom(name) }
 
 // ObjectQualifiers returns the instance's qualifiers and the class
-// qualifiers that propagate to instances (FlavorOriginPropagated).
+// qualifiers that propagate to instances (FlavorToInstance), the latter
+// marked FlavorOriginPropagated. An instance qualifier that overrides a
+// DisableOverride class qualifier with another value is ignored: the class's
+// stands (SetQualifier refuses it).
 func (i *Instance) ObjectQualifiers() Qualifiers {
-	q, _ := inherit(i.lay.quals, i.Qualifiers, FlavorToInstance, "")
+	q, err := inherit(i.lay.quals, i.Qualifiers, FlavorToInstance, "")
+	if err == nil {
+		return q
+	}
+	own := make(Qualifiers, 0, len(i.Qualifiers))
+	for _, oq := range i.Qualifiers {
+		if cq, ok := i.lay.quals.Get(oq.Name); ok && cq.Flavor&FlavorToInstance != 0 &&
+			cq.Flavor&FlavorNotOverridable != 0 && !cq.Value.Equal(oq.Value) {
+			continue
+		}
+		own = append(own, oq)
+	}
+	q, _ = inherit(i.lay.quals, own, FlavorToInstance, "")
 	return q
 }
 
+// SetQualifier adds or replaces a qualifier of the instance
+// (IWbemQualifierSet::Put on the instance's qualifier set). Overriding a
+// DisableOverride qualifier that the class propagates to instances with
+// another value is WBEM_E_OVERRIDE_NOT_ALLOWED.
+func (i *Instance) SetQualifier(q Qualifier) error {
+	if cq, ok := i.lay.quals.Get(q.Name); ok && cq.Flavor&FlavorToInstance != 0 &&
+		cq.Flavor&FlavorNotOverridable != 0 && !cq.Value.Equal(q.Value) {
+		return status.Errorf(status.OverrideNotAllowed, "qualifier %s of class %s is DisableOverride and cannot be overridden", cq.Name, i.class.Name)
+	}
+	return i.Qualifiers.Set(q)
+}
+
+// DeleteQualifier removes a qualifier of the instance. A qualifier the
+// instance only has from its class is WBEM_E_PROPAGATED_QUALIFIER, an
+// unknown one WBEM_E_NOT_FOUND.
+func (i *Instance) DeleteQualifier(name string) error {
+	if i.Qualifiers.Index(name) >= 0 {
+		return i.Qualifiers.Delete(name)
+	}
+	if i.ObjectQualifiers().Index(name) >= 0 {
+		return status.Errorf(status.PropagatedQualifier, "qualifier %s comes from class %s", name, i.class.Name)
+	}
+	return status.Errorf(status.NotFound, "instance of %s has no qualifier %s", i.class.Name, name)
+}
+
 // PropertyQualifiers returns the qualifiers of a property as the instance
-// sees them: those of the class that propagate to instances.
+// sees them: those of the class that propagate to instances, marked
+// FlavorOriginPropagated. An unknown property is WBEM_E_NOT_FOUND; a system
+// property, which has no qualifiers, WBEM_E_SYSTEM_PROPERTY.
 func (i *Instance) PropertyQualifiers(name string) (Qualifiers, error) {
-	idx := i.class.PropertyIndex(name)
+	idx := i.lay.lookup(name)
 	if idx < 0 {
+		if IsSystemProperty(name) {
+			return nil, status.Errorf(status.SystemProperty, "system property %s has no qualifiers", name)
+		}
 		return nil, status.Errorf(status.NotFound, "class %s has no property %s", i.class.Name, name)
 	}
-	q, _ := inherit(i.lay.props[idx].Qualifiers, nil, FlavorToInstance, "")
-	return q, nil
+	return propagate(i.lay.props[idx].Qualifiers, FlavorToInstance), nil
 }
 
 // Properties returns the class's properties in order; use Value or At for
-// their values in the instance.
+// their values in the instance. The slice must not be modified.
 func (i *Instance) Properties() []*Property { return i.lay.props }
+
+// PropertyIndex returns the position of the named property in Properties,
+// or -1.
+func (i *Instance) PropertyIndex(name string) int { return i.lay.lookup(name) }
 
 // At returns the value of the property at index idx of Properties.
 func (i *Instance) At(idx int) Value { return i.values[idx] }
@@ -59,9 +108,10 @@ func (i *Instance) At(idx int) Value { return i.values[idx] }
 // idx, rather than the class default.
 func (i *Instance) IsSet(idx int) bool { return i.set != nil && i.set[idx] }
 
-// Get returns a property's value or a system property.
+// Get returns a property's value or a system property. An unknown name is
+// WBEM_E_NOT_FOUND.
 func (i *Instance) Get(name string) (Value, error) {
-	if idx := i.class.PropertyIndex(name); idx >= 0 {
+	if idx := i.lay.lookup(name); idx >= 0 {
 		return i.values[idx], nil
 	}
 	if strings.HasPrefix(name, "__") {
@@ -81,9 +131,11 @@ func (i *Instance) Value(name string) Value {
 // Value.Convert). An unknown property is WBEM_E_NOT_FOUND (an instance
 // cannot add properties), a system property WBEM_E_READ_ONLY, a value that
 // does not convert WBEM_E_TYPE_MISMATCH, an embedded object of a class that
-// is not the declared one's WBEM_E_TYPE_MISMATCH.
+// is not the declared one's WBEM_E_TYPE_MISMATCH. An embedded object is
+// copied, as WMI copies it: changing it afterwards does not change the
+// instance.
 func (i *Instance) Put(name string, v Value) error {
-	idx := i.class.PropertyIndex(name)
+	idx := i.lay.lookup(name)
 	if idx < 0 {
 		if IsSystemProperty(name) {
 			return status.Errorf(status.ReadOnly, "system property %s is read-only", name)
@@ -93,20 +145,19 @@ func (i *Instance) Put(name string, v Value) error {
 	return i.PutAt(idx, v)
 }
 
-// PutAt sets the property at index idx of Properties.
+// PutAt sets the property at index idx of Properties, as Put does. An index
+// out of range is WBEM_E_INVALID_PROPERTY.
 func (i *Instance) PutAt(idx int, v Value) error {
+	if idx < 0 || idx >= len(i.values) {
+		return status.Errorf(status.InvalidProperty, "class %s has no property at index %d", i.class.Name, idx)
+	}
 	p := i.lay.props[idx]
-	if v.Type() != p.Type {
-		cv, err := v.Convert(p.Type)
+	if v.typ != p.Type || p.Type.Base() == TypeObject {
+		cv, err := checkValue(i.class.Name, p, v)
 		if err != nil {
-			return status.Errorf(status.TypeMismatch, "property %s.%s: %v", i.class.Name, p.Name, err)
+			return err
 		}
 		v = cv
-	}
-	if p.Type == TypeObject && p.ClassRef != "" {
-		if o, ok := v.Object(); ok && !o.InheritsFrom(p.ClassRef) {
-			return status.Errorf(status.TypeMismatch, "property %s.%s holds %s objects, not %s", i.class.Name, p.Name, p.ClassRef, o.ClassName())
-		}
 	}
 	if i.set == nil {
 		i.set = make([]bool, len(i.values))
@@ -114,6 +165,63 @@ func (i *Instance) PutAt(idx int, v Value) error {
 	i.values[idx] = v
 	i.set[idx] = true
 	return nil
+}
+
+// checkValue returns v ready to be the value of property p of class: v
+// converted to the property's type (WBEM_E_TYPE_MISMATCH if it does not
+// convert), embedded objects checked against the declared class
+// (WBEM_E_TYPE_MISMATCH) and copied.
+func checkValue(class string, p *Property, v Value) (Value, error) {
+	if v.typ != p.Type {
+		cv, err := v.Convert(p.Type)
+		if err != nil {
+			return Value{}, status.Errorf(status.TypeMismatch, "property %s.%s: %w", class, p.Name, err)
+		}
+		v = cv
+	}
+	if p.Type.Base() != TypeObject || v.IsNull() {
+		return v, nil
+	}
+	if p.ClassRef != "" {
+		if err := checkEmbedded(v, p.ClassRef); err != nil {
+			return Value{}, status.Errorf(status.TypeMismatch, "property %s.%s: %w", class, p.Name, err)
+		}
+	}
+	return cloneEmbedded(v), nil
+}
+
+// checkEmbedded checks that the objects of an object or object array value
+// are of class ref or derive from it.
+func checkEmbedded(v Value, ref string) error {
+	if o, ok := v.Object(); ok && !o.InheritsFrom(ref) {
+		return status.Errorf(status.TypeMismatch, "an object of class %s is not a %s", o.ClassName(), ref)
+	}
+	if a, ok := v.Array(); ok {
+		for _, e := range a {
+			if err := checkEmbedded(e, ref); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// cloneEmbedded returns v with its embedded objects copied.
+func cloneEmbedded(v Value) Value {
+	if v.IsNull() || v.typ.Base() != TypeObject {
+		return v
+	}
+	if o, ok := v.Object(); ok {
+		return Embedded(o.CloneObject())
+	}
+	if a, ok := v.Array(); ok {
+		out := make([]Value, len(a))
+		for k, e := range a {
+			out[k] = cloneEmbedded(e)
+		}
+		return Value{typ: v.typ, valid: true, x: out}
+	}
+	return v
 }
 
 // MustPut is Put for values known to fit; it panics otherwise.
@@ -128,7 +236,7 @@ func (i *Instance) MustPut(name string, v Value) *Instance {
 // status.SResetToDefault. A system property is WBEM_E_SYSTEM_PROPERTY, an
 // unknown one WBEM_E_NOT_FOUND.
 func (i *Instance) Delete(name string) (status.Code, error) {
-	idx := i.class.PropertyIndex(name)
+	idx := i.lay.lookup(name)
 	if idx < 0 {
 		if IsSystemProperty(name) {
 			return 0, status.Errorf(status.SystemProperty, "cannot delete system property %s", name)
@@ -144,10 +252,10 @@ func (i *Instance) Delete(name string) (status.Code, error) {
 
 // KeyBindings returns the instance's key properties and values in canonical
 // order. A NULL key is WBEM_E_ILLEGAL_NULL; a class without keys that is not
-// a singleton is WBEM_E_NO_KEY.
+// a singleton is WBEM_E_NO_KEY. A singleton has no key bindings (nil, nil).
 func (i *Instance) KeyBindings() ([]KeyBinding, error) {
 	if len(i.lay.keys) == 0 {
-		if i.class.IsSingleton() {
+		if i.lay.quals.Has("Singleton") {
 			return nil, nil
 		}
 		return nil, status.Errorf(status.NoKey, "class %s has no key properties", i.class.Name)
@@ -184,19 +292,18 @@ func (i *Instance) RelPath() string {
 	return p.RelPath()
 }
 
-// Clone returns an independent copy.
+// Clone returns an independent copy: its values, qualifiers and embedded
+// objects are its own.
 func (i *Instance) Clone() *Instance {
 	c := *i
-	c.values = append([]Value(nil), i.values...)
+	c.values = make([]Value, len(i.values))
+	for k, v := range i.values {
+		c.values[k] = cloneEmbedded(v)
+	}
 	if i.set != nil {
 		c.set = append([]bool(nil), i.set...)
 	}
 	c.Qualifiers = i.Qualifiers.Clone()
-	for k, v := range c.values {
-		if o, ok := v.Object(); ok {
-			c.values[k] = Embedded(o.CloneObject())
-		}
-	}
 	return &c
 }
 
@@ -204,14 +311,21 @@ func (i *Instance) Clone() *Instance {
 func (i *Instance) CloneObject() Object { return i.Clone() }
 
 // CompareTo reports whether o is an instance with the same values under
-// WMI's comparison flags.
+// WMI's comparison flags. Without CompareIgnoreClass the two classes must
+// have the same name and definition (compared with the same flags);
+// with it only the values of the properties compare, by name.
 func (i *Instance) CompareTo(o Object, flags CompareFlags) bool {
 	j, ok := o.(*Instance)
-	if !ok {
+	if !ok || len(i.values) != len(j.values) {
 		return false
 	}
-	if flags&CompareIgnoreClass == 0 && (i.class.Name != j.class.Name || len(i.values) != len(j.values)) {
-		return false
+	if flags&CompareIgnoreClass == 0 {
+		if i.class.Name != j.class.Name {
+			return false
+		}
+		if i.class != j.class && !i.class.CompareTo(j.class, flags|CompareIgnoreObjectSource) {
+			return false
+		}
 	}
 	if flags&CompareIgnoreObjectSource == 0 && (!strings.EqualFold(i.Namespace, j.Namespace) || !strings.EqualFold(i.Server, j.Server)) {
 		return false
@@ -219,14 +333,11 @@ func (i *Instance) CompareTo(o Object, flags CompareFlags) bool {
 	if !sameQualifiers(i.Qualifiers, j.Qualifiers, flags) {
 		return false
 	}
-	if flags&CompareIgnoreClass != 0 {
-		// Compare the properties by name, whatever the classes.
-		if len(i.values) != len(j.values) {
-			return false
-		}
+	if flags&CompareIgnoreClass != 0 || i.lay != j.lay {
+		// Compare the properties by name.
 		for k, p := range i.lay.props {
-			w, err := j.Get(p.Name)
-			if err != nil || !sameValue(i.values[k], w, flags) {
+			idx := j.lay.lookup(p.Name)
+			if idx < 0 || !sameValue(i.values[k], j.values[idx], flags) {
 				return false
 			}
 		}

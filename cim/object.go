@@ -60,33 +60,51 @@ func nullable(s string) Value {
 	return String(s)
 }
 
-// systemProperty computes a system property as WMI does.
+// systemProperty computes a system property as WMI does: __PATH is NULL
+// until the object has a namespace (a server defaults to "."), __RELPATH
+// until an instance has all its keys; __SERVER and __NAMESPACE are NULL when
+// unset; __SUPERCLASS is NULL for a root class; __PROPERTY_COUNT counts the
+// non-system properties.
 func systemProperty(o Object, name string) (Value, error) {
 	c := o.Class()
+	var (
+		props             int
+		server, namespace string
+	)
+	switch x := o.(type) {
+	case *Instance:
+		props, server, namespace = len(x.lay.props), x.Server, x.Namespace
+	case *Class:
+		props, server, namespace = len(x.AllProperties()), x.Server, x.Namespace
+	default:
+		props = len(c.AllProperties())
+		if p, err := o.Path(); err == nil {
+			server, namespace = p.Server, p.Namespace
+		}
+	}
 	switch strings.ToUpper(name) {
 	case "__GENUS":
 		return Sint32(int32(o.Genus())), nil
 	case "__CLASS":
-		return String(o.ClassName()), nil
+		return nullable(o.ClassName()), nil
 	case "__SUPERCLASS":
 		return nullable(c.Superclass), nil
 	case "__DYNASTY":
-		return String(c.Dynasty()), nil
+		return nullable(c.Dynasty()), nil
 	case "__DERIVATION":
 		return Strings(c.Derivation()...), nil
 	case "__PROPERTY_COUNT":
-		return Sint32(int32(len(c.AllProperties()))), nil
-	case "__SERVER", "__NAMESPACE", "__PATH", "__RELPATH":
+		return Sint32(int32(props)), nil
+	case "__SERVER":
+		return nullable(server), nil
+	case "__NAMESPACE":
+		return nullable(namespace), nil
+	case "__PATH", "__RELPATH":
 		p, err := o.Path()
-		if err != nil {
+		if err != nil || p.Class == "" {
 			return Null(TypeString), nil
 		}
-		switch strings.ToUpper(name) {
-		case "__SERVER":
-			return nullable(p.Server), nil
-		case "__NAMESPACE":
-			return nullable(p.Namespace), nil
-		case "__RELPATH":
+		if strings.EqualFold(name, "__RELPATH") {
 			return String(p.RelPath()), nil
 		}
 		if p.Namespace == "" {
@@ -114,11 +132,36 @@ const (
 	CompareIgnoreFlavor        CompareFlags = 0x20
 )
 
+// sameValue compares two values under the comparison flags: with
+// CompareIgnoreCase strings (and string arrays) compare case-insensitively;
+// embedded objects compare with the same flags.
 func sameValue(a, b Value, flags CompareFlags) bool {
-	if flags&CompareIgnoreCase != 0 && a.Type() == b.Type() && !a.IsNull() && !b.IsNull() {
-		if as, ok := a.Str(); ok {
-			bs, _ := b.Str()
-			return strings.EqualFold(as, bs)
+	if a.typ != b.typ || a.valid != b.valid {
+		return false
+	}
+	if !a.valid {
+		return true
+	}
+	if aa, ok := a.Array(); ok {
+		ba, _ := b.Array()
+		if len(aa) != len(ba) {
+			return false
+		}
+		for i := range aa {
+			if !sameValue(aa[i], ba[i], flags) {
+				return false
+			}
+		}
+		return true
+	}
+	switch a.typ {
+	case TypeObject:
+		ao, _ := a.Object()
+		bo, _ := b.Object()
+		return ao != nil && bo != nil && ao.CompareTo(bo, flags)
+	case TypeString, TypeDateTime, TypeReference:
+		if flags&CompareIgnoreCase != 0 {
+			return strings.EqualFold(a.s, b.s)
 		}
 	}
 	return a.Equal(b)

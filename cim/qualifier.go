@@ -12,16 +12,16 @@ type Flavor uint32
 // The flavor bits. The zero Flavor is Restricted, EnableOverride, not
 // amended, of local origin.
 const (
-	FlavorToInstance        Flavor = 0x1  // WBEM_FLAVOR_FLAG_PROPAGATE_TO_INSTANCE
-	FlavorToSubclass        Flavor = 0x2  // WBEM_FLAVOR_FLAG_PROPAGATE_TO_DERIVED_CLASS
-	FlavorMaskPropagation   Flavor = 0xF  // WBEM_FLAVOR_MASK_PROPAGATION
-	FlavorNotOverridable    Flavor = 0x10 // WBEM_FLAVOR_NOT_OVERRIDABLE (DisableOverride)
-	FlavorOriginPropagated  Flavor = 0x20 // WBEM_FLAVOR_ORIGIN_PROPAGATED: inherited, read-only information
-	FlavorOriginSystem      Flavor = 0x40 // WBEM_FLAVOR_ORIGIN_SYSTEM
-	FlavorMaskOrigin        Flavor = 0x60 // WBEM_FLAVOR_MASK_ORIGIN
-	FlavorAmended           Flavor = 0x80 // WBEM_FLAVOR_AMENDED: localizable
-	FlavorDefault                  = FlavorToSubclass
-	flavorSettableMask             = FlavorMaskPropagation | FlavorNotOverridable | FlavorAmended
+	FlavorToInstance       Flavor = 0x1  // WBEM_FLAVOR_FLAG_PROPAGATE_TO_INSTANCE
+	FlavorToSubclass       Flavor = 0x2  // WBEM_FLAVOR_FLAG_PROPAGATE_TO_DERIVED_CLASS
+	FlavorMaskPropagation  Flavor = 0xF  // WBEM_FLAVOR_MASK_PROPAGATION
+	FlavorNotOverridable   Flavor = 0x10 // WBEM_FLAVOR_NOT_OVERRIDABLE (DisableOverride)
+	FlavorOriginPropagated Flavor = 0x20 // WBEM_FLAVOR_ORIGIN_PROPAGATED: inherited, read-only information
+	FlavorOriginSystem     Flavor = 0x40 // WBEM_FLAVOR_ORIGIN_SYSTEM
+	FlavorMaskOrigin       Flavor = 0x60 // WBEM_FLAVOR_MASK_ORIGIN
+	FlavorAmended          Flavor = 0x80 // WBEM_FLAVOR_AMENDED: localizable
+	FlavorDefault                 = FlavorToSubclass
+	flavorSettableMask            = FlavorMaskPropagation | FlavorNotOverridable | FlavorAmended
 )
 
 // String returns the flavor in MOF words, e.g. "ToSubclass, DisableOverride".
@@ -96,14 +96,23 @@ func (qs Qualifiers) Str(name string) string {
 
 // Set adds or replaces a qualifier, keeping its position when replacing. Only
 // the settable flavor bits are kept; origin bits are information the object
-// computes. An empty name or one that begins with "__" is
-// WBEM_E_INVALID_PARAMETER.
+// computes. A name that is not a CIM identifier or begins with "__" is
+// WBEM_E_INVALID_PARAMETER, one longer than 255 characters
+// WBEM_E_QUALIFIER_NAME_TOO_WIDE; undefined flavor bits are
+// WBEM_E_INVALID_FLAVOR; a reference or embedded-object value, which no
+// qualifier may have, is WBEM_E_INVALID_QUALIFIER_TYPE.
 func (qs *Qualifiers) Set(q Qualifier) error {
-	if q.Name == "" || strings.HasPrefix(q.Name, "__") {
+	if tooWide(q.Name) {
+		return status.Errorf(status.QualifierNameTooWide, "qualifier name %.32q... is longer than %d characters", q.Name, MaxNameLength)
+	}
+	if !ValidName(q.Name) || strings.HasPrefix(q.Name, "__") {
 		return status.Errorf(status.InvalidParameter, "invalid qualifier name %q", q.Name)
 	}
 	if q.Flavor&^(flavorSettableMask|FlavorMaskOrigin) != 0 {
 		return status.Errorf(status.InvalidFlavor, "invalid flavor %#x for qualifier %s", uint32(q.Flavor), q.Name)
+	}
+	if !validQualifierType(q.Value.Type()) {
+		return status.Errorf(status.InvalidQualifierType, "qualifier %s cannot be of type %s", q.Name, q.Value.Type())
 	}
 	q.Flavor &= flavorSettableMask
 	if i := qs.Index(q.Name); i >= 0 {
@@ -112,6 +121,17 @@ func (qs *Qualifiers) Set(q Qualifier) error {
 	}
 	*qs = append(*qs, q)
 	return nil
+}
+
+// validQualifierType reports whether a qualifier may have a value of type
+// t: any CIM type or array but a reference or an embedded object (DSP0004),
+// or an untyped NULL.
+func validQualifierType(t Type) bool {
+	if t == TypeEmpty {
+		return true
+	}
+	b := t.Base()
+	return t.Valid() && b != TypeReference && b != TypeObject
 }
 
 // Delete removes the named qualifier; a missing one is WBEM_E_NOT_FOUND.
@@ -240,4 +260,29 @@ type QualifierDecl struct {
 	Default Value // NULL when the declaration has none
 	Scope   Scope
 	Flavor  Flavor
+}
+
+// Validate checks a declaration: a valid name (WBEM_E_INVALID_PARAMETER), a
+// type a qualifier may have (WBEM_E_INVALID_QUALIFIER_TYPE), a default of
+// that type (WBEM_E_TYPE_MISMATCH; the default is converted in place when it
+// converts), defined flavor bits (WBEM_E_INVALID_FLAVOR).
+func (d *QualifierDecl) Validate() error {
+	if tooWide(d.Name) {
+		return status.Errorf(status.QualifierNameTooWide, "qualifier name %.32q... is longer than %d characters", d.Name, MaxNameLength)
+	}
+	if !ValidName(d.Name) || strings.HasPrefix(d.Name, "__") {
+		return status.Errorf(status.InvalidParameter, "invalid qualifier name %q", d.Name)
+	}
+	if d.Type == TypeEmpty || !validQualifierType(d.Type) {
+		return status.Errorf(status.InvalidQualifierType, "qualifier %s cannot be of type %s", d.Name, d.Type)
+	}
+	if d.Flavor&^flavorSettableMask != 0 {
+		return status.Errorf(status.InvalidFlavor, "invalid flavor %#x for qualifier %s", uint32(d.Flavor), d.Name)
+	}
+	v, err := d.Default.Convert(d.Type)
+	if err != nil {
+		return err
+	}
+	d.Default = v
+	return nil
 }

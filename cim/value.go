@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf16"
 
 	"github.com/gowmi/gowmi/wbem/status"
@@ -34,11 +35,13 @@ func Sint16(v int16) Value { return Value{typ: TypeSint16, valid: true, n: uint6
 func Uint16(v uint16) Value {
 	return Value{typ: TypeUint16, valid: true, n: uint64(v)}
 }
-func Sint32(v int32) Value   { return Value{typ: TypeSint32, valid: true, n: uint64(int64(v))} }
-func Uint32(v uint32) Value  { return Value{typ: TypeUint32, valid: true, n: uint64(v)} }
-func Sint64(v int64) Value   { return Value{typ: TypeSint64, valid: true, n: uint64(v)} }
-func Uint64(v uint64) Value  { return Value{typ: TypeUint64, valid: true, n: v} }
-func Real32(v float32) Value { return Value{typ: TypeReal32, valid: true, n: uint64(math.Float32bits(v))} }
+func Sint32(v int32) Value  { return Value{typ: TypeSint32, valid: true, n: uint64(int64(v))} }
+func Uint32(v uint32) Value { return Value{typ: TypeUint32, valid: true, n: uint64(v)} }
+func Sint64(v int64) Value  { return Value{typ: TypeSint64, valid: true, n: uint64(v)} }
+func Uint64(v uint64) Value { return Value{typ: TypeUint64, valid: true, n: v} }
+func Real32(v float32) Value {
+	return Value{typ: TypeReal32, valid: true, n: uint64(math.Float32bits(v))}
+}
 func Real64(v float64) Value { return Value{typ: TypeReal64, valid: true, n: math.Float64bits(v)} }
 func String(v string) Value  { return Value{typ: TypeString, valid: true, s: v} }
 func Char16(v uint16) Value  { return Value{typ: TypeChar16, valid: true, n: uint64(v)} }
@@ -77,8 +80,17 @@ func ReferenceText(s string) (Value, error) {
 
 // Embedded returns an embedded-object value; a nil object is NULL.
 func Embedded(o Object) Value {
-	if o == nil {
+	switch x := o.(type) {
+	case nil:
 		return Null(TypeObject)
+	case *Instance:
+		if x == nil {
+			return Null(TypeObject)
+		}
+	case *Class:
+		if x == nil {
+			return Null(TypeObject)
+		}
 	}
 	return Value{typ: TypeObject, valid: true, x: o}
 }
@@ -88,6 +100,9 @@ func Embedded(o Object) Value {
 // is WBEM_E_TYPE_MISMATCH.
 func Array(elem Type, elems ...Value) (Value, error) {
 	elem = elem.Base()
+	if elem == TypeEmpty || !elem.Valid() {
+		return Value{}, status.Errorf(status.TypeMismatch, "no array of %s", elem)
+	}
 	out := make([]Value, len(elems))
 	for i, e := range elems {
 		if e.IsNull() {
@@ -167,6 +182,14 @@ func ValueOf(x any) (Value, error) {
 		return Embedded(v), nil
 	case []string:
 		return Strings(v...), nil
+	case time.Time:
+		return DateTimeValue(FromTime(v)), nil
+	case []Path:
+		out := make([]Value, len(v))
+		for i, p := range v {
+			out[i] = Reference(p)
+		}
+		return Value{typ: TypeReference | TypeArray, valid: true, x: out}, nil
 	case []Value:
 		if len(v) == 0 {
 			return Value{}, status.New(status.TypeMismatch, "cannot tell the element type of an empty []Value")
@@ -450,6 +473,9 @@ func (v Value) Convert(t Type) (Value, error) {
 	if v.typ == t {
 		return v, nil
 	}
+	if t != TypeEmpty && !t.Valid() {
+		return Value{}, status.Errorf(status.TypeMismatch, "cannot convert %s to the invalid CIM type %#x", v.typ, uint16(t))
+	}
 	if !v.valid {
 		return Null(t), nil
 	}
@@ -540,8 +566,10 @@ func (v Value) toInteger(t Type) (Value, error) {
 		mag = uint64(math.Abs(f))
 	case v.typ == TypeString:
 		s := strings.TrimSpace(v.s)
-		neg = strings.HasPrefix(s, "-")
-		s = strings.TrimPrefix(strings.TrimPrefix(s, "-"), "+")
+		if s != "" && (s[0] == '-' || s[0] == '+') {
+			neg = s[0] == '-'
+			s = s[1:]
+		}
 		base := 10
 		if len(s) > 2 && (s[:2] == "0x" || s[:2] == "0X") {
 			base, s = 16, s[2:]
@@ -601,12 +629,16 @@ func valueOfSlice(x any) (Value, error) {
 		return conv(len(s), TypeUint64, func(i int) Value { return Uint64(s[i]) })
 	case []int:
 		return conv(len(s), TypeSint64, func(i int) Value { return Sint64(int64(s[i])) })
+	case []uint:
+		return conv(len(s), TypeUint64, func(i int) Value { return Uint64(uint64(s[i])) })
 	case []float32:
 		return conv(len(s), TypeReal32, func(i int) Value { return Real32(s[i]) })
 	case []float64:
 		return conv(len(s), TypeReal64, func(i int) Value { return Real64(s[i]) })
 	case []bool:
 		return conv(len(s), TypeBoolean, func(i int) Value { return Boolean(s[i]) })
+	case []time.Time:
+		return conv(len(s), TypeDateTime, func(i int) Value { return DateTimeValue(FromTime(s[i])) })
 	case []DateTime:
 		return conv(len(s), TypeDateTime, func(i int) Value { return DateTimeValue(s[i]) })
 	case []Object:

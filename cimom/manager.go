@@ -74,11 +74,11 @@ func (o *Options) withDefaults() Options {
 
 // Metrics are the object manager's counters.
 type Metrics struct {
-	CallsStarted int64 // asynchronous, semisynchronous and synchronous calls accepted
-	Pending      int64 // calls whose final status is not delivered
-	Cancelled    int64 // calls cancelled (by the client, a failing sink, a shutdown)
-	Orphaned     int64 // method calls cancelled while their provider kept running
-	OrphanedDone int64 // orphaned method calls whose provider has since finished
+	CallsStarted   int64 // asynchronous, semisynchronous and synchronous calls accepted
+	Pending        int64 // calls whose final status is not delivered
+	Cancelled      int64 // calls cancelled (by the client, a failing sink, a shutdown)
+	Orphaned       int64 // method calls cancelled while their provider kept running
+	OrphanedDone   int64 // orphaned method calls whose provider has since finished
 	ProviderPanics int64
 }
 

@@ -152,4 +152,3 @@ func (s *services) ExecQuery(ctx context.Context, language, query string, flags 
 func (s *services) ExecQueryAsync(ctx context.Context, language, query string, flags wbem.Flags, wctx *wbem.Context, sink wbem.Sink) error {
 	return s.async(ctx, s.queryReq(language, query, flags, wctx), sink)
 }
-

@@ -387,4 +387,3 @@ func (s *services) childNamespace(name string) (string, error) {
 	}
 	return s.ns + `\` + n, nil
 }
-
