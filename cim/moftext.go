@@ -96,8 +96,10 @@ package cim
 // for, are written NaN, Inf and -Inf (a gowmi extension: package mof reads
 // them); arrays as {a, b}; NULL as NULL. An embedded instance is written as a
 // nested "instance of Class { ... }" at the indentation of the enclosing
-// statement, without the ";" (which ends the enclosing statement); elements of
-// an array of embedded objects are one per line. An embedded class is written
+// statement, without the ";" (which ends the enclosing statement); its
+// qualifier list, if any, comes first, followed by a line break at that
+// indentation ("Inner = [Note(\"n\")]\n\tinstance of Part\n\t{ ... }");
+// elements of an array of embedded objects are one per line. An embedded class is written
 // as nested class text; MOF has no syntax for it as a value, so such a value
 // does not compile back.
 
