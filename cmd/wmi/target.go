@@ -1,0 +1,111 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/gowmi/gowmi/cimom"
+	"github.com/gowmi/gowmi/repository"
+	"github.com/gowmi/gowmi/schema"
+	"github.com/gowmi/gowmi/wbem"
+	"github.com/gowmi/gowmi/wbem/status"
+)
+
+// defaultRepoDir is where the embedded object manager keeps its
+// repository: /var/lib/gowmi as root, the per-user data directory
+// otherwise ($XDG_DATA_HOME/gowmi, or ~/.local/share/gowmi).
+func defaultRepoDir() string {
+	if os.Geteuid() == 0 {
+		return "/var/lib/gowmi"
+	}
+	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
+		return filepath.Join(d, "gowmi")
+	}
+	if h, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(h, ".local", "share", "gowmi")
+	}
+	return filepath.Join(os.TempDir(), "gowmi")
+}
+
+// repositoryFile is the bbolt file inside a repository directory.
+func repositoryFile(dir string) string { return filepath.Join(dir, "repository.db") }
+
+// embedded is an object manager in this process over the local repository.
+type embedded struct {
+	store *repository.BoltStore
+	om    *cimom.ObjectManager
+}
+
+// extraSetup lets builds with providers install and register them; the
+// providers package hooks itself in here.
+var extraSetup []func(ctx context.Context, store repository.Store, om *cimom.ObjectManager) error
+
+// openEmbedded opens (creating it at first use) the repository in dir,
+// installs the system classes and starts an object manager on it.
+func openEmbedded(ctx context.Context, dir string) (*embedded, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, status.Errorf(status.InitializationFailure, "cannot create the repository directory: %v", err)
+	}
+	store, err := repository.Open(repositoryFile(dir), &repository.Options{Timeout: 2 * time.Second})
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) || status.CodeOf(err) == status.TimedOut {
+			return nil, status.Errorf(status.InitializationFailure, "the repository %s is in use (is wmid running? use --host)", dir)
+		}
+		return nil, err
+	}
+	if err := schema.Install(ctx, store); err != nil {
+		store.Close()
+		return nil, err
+	}
+	om := cimom.New(store, &cimom.Options{})
+	for _, setup := range extraSetup {
+		if err := setup(ctx, store, om); err != nil {
+			e := &embedded{store: store, om: om}
+			e.close()
+			return nil, err
+		}
+	}
+	return &embedded{store: store, om: om}, nil
+}
+
+func (e *embedded) close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_ = e.om.Shutdown(ctx)
+	_ = e.store.Close()
+}
+
+// session is what a command works on: a Services and how to end it.
+type session struct {
+	svc   wbem.Services
+	close func()
+}
+
+// connect opens the target the global flags name.
+func (g *globals) connect(ctx context.Context) (*session, error) {
+	if g.host != "" {
+		return nil, status.Errorf(status.NotSupported, "remote targets (--host %s) need the gowmi daemon client, which this build lacks", g.host)
+	}
+	e, err := openEmbedded(ctx, g.repo)
+	if err != nil {
+		return nil, err
+	}
+	svc, err := e.om.Connect(ctx, g.ns, nil)
+	if err != nil {
+		e.close()
+		return nil, err
+	}
+	return &session{svc: svc, close: func() { _ = svc.Close(); e.close() }}, nil
+}
+
+// describeTarget says what connect would use, for messages.
+func (g *globals) describeTarget() string {
+	if g.host != "" {
+		return g.host
+	}
+	return fmt.Sprintf("embedded object manager on %s", g.repo)
+}
