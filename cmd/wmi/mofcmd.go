@@ -47,13 +47,31 @@ Declarations before any #pragma namespace go to --ns.`,
 }
 
 func compileMOF(ctx context.Context, g *globals, files []string, check bool) error {
+	// Files below the working directory keep the names the user gave them
+	// (error positions then read "app.mof:3:1"); others are named from /.
+	root := "/"
+	if wd, err := os.Getwd(); err == nil {
+		root = wd
+	}
 	names := make([]string, len(files))
 	for i, f := range files {
 		abs, err := filepath.Abs(f)
 		if err != nil {
 			return usageError{err}
 		}
-		names[i] = strings.TrimPrefix(filepath.ToSlash(abs), "/")
+		rel, err := filepath.Rel(root, abs)
+		if err != nil || strings.HasPrefix(rel, "..") {
+			root = ""
+			break
+		}
+		names[i] = filepath.ToSlash(rel)
+	}
+	if root == "" {
+		root = "/"
+		for i, f := range files {
+			abs, _ := filepath.Abs(f)
+			names[i] = strings.TrimPrefix(filepath.ToSlash(abs), "/")
+		}
 	}
 	if err := os.MkdirAll(g.repo, 0o700); err != nil {
 		return status.Errorf(status.InitializationFailure, "cannot create the repository directory: %v", err)
@@ -71,7 +89,7 @@ func compileMOF(ctx context.Context, g *globals, files []string, check bool) err
 	run := func(tx repository.Tx) error {
 		opts.Schema = tx
 		var err error
-		if unit, err = mof.Compile(os.DirFS("/"), names, opts); err != nil {
+		if unit, err = mof.Compile(os.DirFS(root), names, opts); err != nil {
 			return err
 		}
 		if check {
