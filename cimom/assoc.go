@@ -148,7 +148,14 @@ func (s *services) runAssoc(ctx context.Context, q *assocQuery, flags wbem.Flags
 			}
 			return nil
 		}}
-		if err := s.enumerate(ctx, ac, enumSpec{deep: false, flags: 0, wctx: wctx}, collect); err != nil {
+		// Providers that answer queries are offered the question itself, as
+		// WMI offers REFERENCES OF to association providers.
+		refQuery := "REFERENCES OF {" + q.source.RelPath() + "} WHERE ResultClass = " + ac.Name
+		if len(roles) == 1 {
+			refQuery += " Role = " + roles[0].Name
+		}
+		spec := enumSpec{deep: false, wctx: wctx, query: &provider.QueryRequest{Query: refQuery}}
+		if err := s.enumerate(ctx, ac, spec, collect); err != nil {
 			return err
 		}
 		for _, link := range links {

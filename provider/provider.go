@@ -60,8 +60,11 @@ type EnumerateRequest struct {
 }
 
 // QueryRequest asks for the instances that match a WQL query. Query is the
-// text; the provider may return more than matches (the object manager
-// filters and projects again) but not fewer.
+// text: a SELECT for data queries, or, for an association class during
+// ASSOCIATORS OF and REFERENCES OF, "REFERENCES OF {path} WHERE
+// ResultClass = Assoc [Role = R]" asking for the association instances that
+// point at path. The provider may return more than matches (the object
+// manager filters and projects again) but not fewer, or return ErrSkip.
 type QueryRequest struct {
 	Request
 	Query string
