@@ -2,7 +2,6 @@ package cim
 
 import (
 	"sort"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"unicode/utf16"
@@ -44,36 +43,6 @@ func (p *Property) Clone() *Property {
 	c := *p
 	c.Qualifiers = p.Qualifiers.Clone()
 	return &c
-}
-
-// cimTypeName returns the type as WMI's CIMTYPE qualifier writes it:
-// "uint32", "ref:CIM_System", "object:Win32_Process", "string[]".
-func (p *Property) cimTypeName() string {
-	base := p.Type.Base()
-	var s string
-	switch base {
-	case TypeReference:
-		s = "ref:" + orObject(p.ClassRef)
-	case TypeObject:
-		if p.ClassRef == "" {
-			s = "object"
-		} else {
-			s = "object:" + p.ClassRef
-		}
-	default:
-		s = base.String()
-	}
-	if p.Type.IsArray() {
-		s += "[]"
-	}
-	return s
-}
-
-func orObject(s string) string {
-	if s == "" {
-		return "object"
-	}
-	return s
 }
 
 // Method is a method of a class. Parameters are in declaration order; each
@@ -414,10 +383,15 @@ func (c *Class) computeLayout() *classLayout {
 		l.err = status.Errorf(code, format, args...)
 		return l
 	}
-	if err := checkClassName(c.Name); err != nil {
-		l.err = err
-		return l
-	}
+	// An invalid name makes the class invalid, but the view is computed all
+	// the same: a class spawned unnamed (SpawnDerivedClass("")) sees its
+	// inherited properties before Put("__CLASS", ...) names it.
+	nameErr := checkClassName(c.Name)
+	defer func() {
+		if l.err == nil {
+			l.err = nameErr
+		}
+	}()
 	var pl *classLayout
 	if p != nil {
 		if !strings.EqualFold(p.Name, c.Superclass) {
@@ -439,16 +413,12 @@ func (c *Class) computeLayout() *classLayout {
 		return fail(status.InvalidSuperclass, "superclass %s of %s is not linked", c.Superclass, c.Name)
 	}
 
-	// Class qualifiers. Abstract never passes to a subclass: a class is
-	// abstract only when it says so.
+	// Class qualifiers (Abstract never passes to a subclass: see inherit).
 	var err error
 	if pl != nil {
 		if l.quals, err = inherit(pl.quals, c.Qualifiers, FlavorToSubclass, "class "+p.Name); err != nil {
 			l.err = err
 			return l
-		}
-		if i := l.quals.Index("Abstract"); i >= 0 && l.quals[i].Flavor&FlavorOriginPropagated != 0 {
-			l.quals = append(l.quals[:i:i], l.quals[i+1:]...)
 		}
 		if c.IsAbstract() && !p.IsAbstract() {
 			return fail(status.CannotBeAbstract, "class %s cannot be abstract under the concrete class %s", c.Name, p.Name)
@@ -1161,5 +1131,11 @@ func (c *Class) Path() (Path, error) {
 // String returns the class's relative path, its name.
 func (c *Class) String() string { return c.Name }
 
-// itoa is strconv.Itoa, short.
-func itoa(i int) string { return strconv.Itoa(i) }
+// orObject returns a reference's class, or "object" for a reference to any
+// class, as MOF and the CIMTYPE qualifier write it.
+func orObject(s string) string {
+	if s == "" {
+		return "object"
+	}
+	return s
+}

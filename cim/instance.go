@@ -336,8 +336,8 @@ func (i *Instance) CompareTo(o Object, flags CompareFlags) bool {
 	if flags&CompareIgnoreClass != 0 || i.lay != j.lay {
 		// Compare the properties by name.
 		for k, p := range i.lay.props {
-			idx := j.lay.lookup(p.Name)
-			if idx < 0 || !sameValue(i.values[k], j.values[idx], flags) {
+			idx, ok := j.lay.index[p.Name]
+			if !ok || j.lay.props[idx].Name != p.Name || !sameValue(i.values[k], j.values[idx], flags) {
 				return false
 			}
 		}

@@ -171,15 +171,33 @@ func (qs Qualifiers) Local() Qualifiers {
 // child may not override a DisableOverride qualifier with another value
 // (WBEM_E_OVERRIDE_NOT_ALLOWED). The result lists inherited qualifiers first,
 // in the parent's order, then the child's new ones.
+//
+// Three qualifiers shape the class itself and pass to subclasses whatever
+// their flavor, as DSP0004 declares them: Key and Association always pass
+// (Association as DisableOverride: a subclass of an association is one), and
+// Abstract never does (a subclass of an abstract class is concrete unless it
+// says otherwise).
 func inherit(parent, own Qualifiers, want Flavor, where string) (Qualifiers, error) {
 	var out Qualifiers
 	for _, pq := range parent {
+		fixed := pq.Flavor&FlavorNotOverridable != 0
+		if want == FlavorToSubclass {
+			switch {
+			case strings.EqualFold(pq.Name, "Abstract"):
+				continue
+			case strings.EqualFold(pq.Name, "Association"):
+				pq.Flavor |= FlavorToSubclass
+				fixed = true
+			case strings.EqualFold(pq.Name, "Key"):
+				pq.Flavor |= FlavorToSubclass
+			}
+		}
 		if pq.Flavor&want == 0 {
 			continue
 		}
 		if i := own.Index(pq.Name); i >= 0 {
 			oq := own[i]
-			if pq.Flavor&FlavorNotOverridable != 0 && !oq.Value.Equal(pq.Value) {
+			if fixed && !oq.Value.Equal(pq.Value) {
 				return nil, status.Errorf(status.OverrideNotAllowed,
 					"qualifier %s of %s is DisableOverride and cannot be overridden", pq.Name, where)
 			}

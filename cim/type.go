@@ -70,12 +70,14 @@ func (t Type) ArrayOf() Type { return t | TypeArray }
 
 // Valid reports whether t is one of the CIM types (or an array of one).
 func (t Type) Valid() bool {
-	b := t.Base()
-	if b == TypeEmpty {
+	switch t.Base() {
+	case TypeEmpty:
 		return t == TypeEmpty
+	case TypeSint8, TypeUint8, TypeSint16, TypeUint16, TypeSint32, TypeUint32, TypeSint64, TypeUint64,
+		TypeReal32, TypeReal64, TypeBoolean, TypeString, TypeDateTime, TypeReference, TypeChar16, TypeObject:
+		return true
 	}
-	_, ok := typeNames[b]
-	return ok
+	return false
 }
 
 // IsInteger reports whether the element type is one of the integer types.

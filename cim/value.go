@@ -411,8 +411,10 @@ func (v Value) String() string {
 	return s
 }
 
-// Equal reports whether two values have the same type and value. Strings
-// compare case-sensitively; use Compare for WMI's ordering.
+// Equal reports whether two values have the same type and value: NULLs of
+// the same type are equal, strings compare case-sensitively, reals by their
+// bits, arrays element by element, embedded objects with CompareTo and no
+// flags. Object.CompareTo's CompareIgnoreCase compares text without case.
 func (v Value) Equal(w Value) bool {
 	if v.typ != w.typ || v.valid != w.valid {
 		return false
@@ -468,7 +470,8 @@ func quoteForError(v Value) string {
 //     converts to an array or back;
 //   - NULL converts to a NULL of any type.
 //
-// Anything else is WBEM_E_TYPE_MISMATCH.
+// Anything else, an out-of-range value and a type that is not a CIM type
+// are WBEM_E_TYPE_MISMATCH.
 func (v Value) Convert(t Type) (Value, error) {
 	if v.typ == t {
 		return v, nil

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/gowmi/gowmi/cim"
+	"github.com/gowmi/gowmi/event"
 	"github.com/gowmi/gowmi/repository"
 	"github.com/gowmi/gowmi/wbem"
 	"github.com/gowmi/gowmi/wbem/status"
@@ -102,6 +103,8 @@ type ObjectManager struct {
 
 	provMu    sync.RWMutex
 	providers map[string]any
+
+	events *event.Hub // the event subsystem (notify.go)
 
 	closing atomic.Bool
 	done    chan struct{}

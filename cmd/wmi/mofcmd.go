@@ -84,7 +84,10 @@ func compileMOF(ctx context.Context, g *globals, files []string, check bool) err
 	if err := schema.Install(ctx, store); err != nil {
 		return err
 	}
-	opts := mof.Options{Namespace: g.ns}
+	// DSP0004 lets an abstract class derive from a concrete one (the DMTF
+	// schema does it twice) where WMI refuses; such a class is compiled as
+	// concrete with a warning, so published schemas compile.
+	opts := mof.Options{Namespace: g.ns, AbstractUnderConcrete: true}
 	var unit *mof.Unit
 	run := func(tx repository.Tx) error {
 		opts.Schema = tx
