@@ -126,6 +126,8 @@ func (c *Class) MOF() string {
 // with the properties the instance has set itself.
 func (i *Instance) MOF() string {
 	var w mofWriter
+	// GetObjectText of an instance starts with a line break, as WMI's does.
+	w.b.WriteByte('\n')
 	w.instance(i, 0, true)
 	w.b.WriteString(";\n")
 	return w.b.String()

@@ -241,7 +241,7 @@ func TestMOFEmbeddedClass(t *testing.T) {
 	_, _, part, _ := mofTestClasses(t)
 	ev := &Class{Name: "Gowmi_ClassEvent", Properties: []*Property{{Name: "TargetClass", Type: TypeObject}}}
 	e := ev.MustSpawn().MustPut("TargetClass", Embedded(part))
-	want := "instance of Gowmi_ClassEvent\n{\n\tTargetClass = class Gowmi_Part\n\t{\n\t\tstring Label;\n\t\tobject Inner;\n\t\treal64 Weight;\n\t};\n};\n"
+	want := "\ninstance of Gowmi_ClassEvent\n{\n\tTargetClass = class Gowmi_Part\n\t{\n\t\tstring Label;\n\t\tobject Inner;\n\t\treal64 Weight;\n\t};\n};\n"
 	if got := e.MOF(); got != want {
 		t.Errorf("MOF() =\n%s\nwant\n%s", got, want)
 	}
@@ -297,7 +297,8 @@ instance of Gowmi_Item
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := tt.i.MOF(); got != tt.want {
+			// GetObjectText of an instance starts with a line break.
+			if got := tt.i.MOF(); got != "\n"+tt.want {
 				t.Errorf("MOF() =\n%s\nwant\n%s", got, tt.want)
 			}
 		})
@@ -309,7 +310,7 @@ func TestMOFInstanceQualifiedEmbedded(t *testing.T) {
 	in := part.MustSpawn().MustPut("Label", String("q"))
 	in.Qualifiers = Qualifiers{{Name: "Note", Value: String("n"), Flavor: FlavorDefault}}
 	out := part.MustSpawn().MustPut("Inner", Embedded(in))
-	want := "instance of Gowmi_Part\n{\n\tInner = [Note(\"n\")]\n\tinstance of Gowmi_Part\n\t{\n\t\tLabel = \"q\";\n\t};\n};\n"
+	want := "\ninstance of Gowmi_Part\n{\n\tInner = [Note(\"n\")]\n\tinstance of Gowmi_Part\n\t{\n\t\tLabel = \"q\";\n\t};\n};\n"
 	if got := out.MOF(); got != want {
 		t.Errorf("MOF() =\n%s\nwant\n%s", got, want)
 	}

@@ -161,7 +161,7 @@ func (s *services) runAssoc(ctx context.Context, q *assocQuery, flags wbem.Flags
 		for _, link := range links {
 			if !q.associators {
 				if q.classDefsOnly {
-					if err := emit(link.Class()); err != nil {
+					if err := emit(link.Class().Clone()); err != nil {
 						return err
 					}
 					continue
@@ -197,7 +197,7 @@ func (s *services) runAssoc(ctx context.Context, q *assocQuery, flags wbem.Flags
 					continue
 				}
 				if q.classDefsOnly {
-					if err := emit(rc); err != nil {
+					if err := emit(rc.Clone()); err != nil {
 						return err
 					}
 					continue
@@ -272,7 +272,7 @@ func (s *services) assocSchema(ctx context.Context, q *assocQuery, src *cim.Clas
 			if q.requiredQualifier != "" && !rc.AllQualifiers().Has(q.requiredQualifier) {
 				continue
 			}
-			if err := emit(rc); err != nil {
+			if err := emit(rc.Clone()); err != nil {
 				return err
 			}
 		}

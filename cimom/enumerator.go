@@ -135,7 +135,7 @@ func (c *cursor) take(ctx context.Context, timeout time.Duration, n int, keep bo
 	}
 	if n <= 0 {
 		if n == 0 {
-			return nil, &status.Error{Code: status.SFalse}
+			return nil, nil // WMI: uCount 0 is S_OK with nothing returned
 		}
 		return nil, status.New(status.InvalidParameter, "Next needs a count of at least 0")
 	}

@@ -172,8 +172,9 @@ func (s *services) getObject(ctx context.Context, path string, flags wbem.Flags,
 		return nil, err
 	}
 	if !p.IsInstance() {
-		s.locate(class)
-		return class, nil
+		c := class.Clone()
+		s.locate(c)
+		return c, nil
 	}
 	inst, err := s.getInstance(ctx, class, p, flags, wctx)
 	if err != nil {
@@ -387,7 +388,7 @@ func (s *services) classEnumReq(super string, flags wbem.Flags) *request {
 			var classes []*cim.Class
 			err := s.conn.om.store.View(ctx, func(tx repository.Tx) error {
 				if super != "" {
-					if _, err := tx.GetClass(s.ns, super); err != nil {
+					if _, err := tx.LookupClass(s.ns, super); err != nil {
 						return status.Errorf(status.InvalidClass, "class %s does not exist in %s", super, s.ns)
 					}
 				}

@@ -319,12 +319,13 @@ func (s *services) CancelAsyncCall(sink wbem.Sink) error {
 	return nil
 }
 
-// classInfo caches nothing: it reads a class in one snapshot.
+// getClass returns the repository's shared copy of a class, for routing and
+// checks: it must not be modified, and what goes to a client is a Clone.
 func (s *services) getClass(ctx context.Context, name string) (*cim.Class, error) {
 	var c *cim.Class
 	err := s.conn.om.store.View(ctx, func(tx repository.Tx) error {
 		var err error
-		c, err = tx.GetClass(s.ns, name)
+		c, err = tx.LookupClass(s.ns, name)
 		return err
 	})
 	if err != nil {

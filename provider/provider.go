@@ -41,11 +41,14 @@ type Sink interface {
 
 // Request is what every request carries.
 type Request struct {
-	Namespace string       // e.g. `root\cimv2`
-	Class     *cim.Class   // the class asked for (for enumerations: the class being enumerated)
-	Context   *wbem.Context // the caller's IWbemContext, possibly nil
-	Flags     wbem.Flags
-	User      string // the caller's identity, for providers that check access themselves
+	Namespace string // e.g. `root\cimv2`
+	// Class is the class asked for (for enumerations: the class being
+	// enumerated). It is the repository's shared copy: read it, spawn
+	// instances from it, never modify it.
+	Class   *cim.Class
+	Context *wbem.Context // the caller's IWbemContext, possibly nil
+	Flags   wbem.Flags
+	User    string // the caller's identity, for providers that check access themselves
 }
 
 // GetRequest asks for one instance by path.

@@ -118,6 +118,21 @@ func (t *tx) GetClass(namespace, name string) (*cim.Class, error) {
 	return ci.c.Clone(), nil
 }
 
+func (t *tx) LookupClass(namespace, name string) (*cim.Class, error) {
+	n, err := t.ns(namespace)
+	if err != nil {
+		return nil, err
+	}
+	ci, err := t.class(n, fold(name))
+	if err != nil {
+		return nil, err
+	}
+	if ci == nil {
+		return nil, status.Errorf(status.NotFound, "class %s does not exist in %s", name, n.name)
+	}
+	return ci.c, nil
+}
+
 func (t *tx) Classes(namespace, superclass string, deep bool) ([]*cim.Class, error) {
 	n, err := t.ns(namespace)
 	if err != nil {

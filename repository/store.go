@@ -64,6 +64,10 @@ type Tx interface {
 	// GetClass returns the class linked to its parent chain, with
 	// Namespace set. WBEM_E_NOT_FOUND when absent.
 	GetClass(namespace, name string) (*cim.Class, error)
+	// LookupClass is GetClass without the copy: the class is the
+	// repository's shared, decoded one and must not be modified. It is
+	// for readers that only look (the object manager's routing).
+	LookupClass(namespace, name string) (*cim.Class, error)
 	// PutClass creates or updates a class; flags are WMI's (FlagUpdateOnly,
 	// FlagCreateOnly, FlagUpdateSafeMode, FlagUpdateForceMode).
 	PutClass(namespace string, c *cim.Class, flags uint32) error
