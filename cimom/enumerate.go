@@ -104,10 +104,45 @@ func (s *services) enumerate(ctx context.Context, class *cim.Class, spec enumSpe
 			return err
 		}
 	}
-	byName := map[string]*cim.Class{}
-	for _, c := range all {
-		byName[strings.ToLower(c.Name)] = c
+	steps, err := s.providerSteps(ctx, class, all, &spec, out)
+	if err != nil || len(steps) == 0 {
+		return err
 	}
+	if _, async := out.(*call); async {
+		return &deferredSteps{steps}
+	}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// providerStep is one provider call of an enumeration, prepared in full
+// (provider found, request built, sink wrapped) so that the goroutine that
+// runs it stays shallow: a call blocked in a provider then holds a small
+// stack.
+type providerStep func() error
+
+// deferredSteps is what an asynchronous request's first phase returns when
+// provider calls remain: its goroutine hands them to a new, shallow one
+// (services.runSteps) and ends. It never reaches a caller.
+type deferredSteps struct{ steps []providerStep }
+
+func (d *deferredSteps) Error() string { return "cimom: provider steps pending" }
+
+// providerSteps prepares the provider calls of an enumeration: one for each
+// dynamic class in the subtree whose parent's provider does not serve it.
+func (s *services) providerSteps(ctx context.Context, class *cim.Class, all []*cim.Class, spec *enumSpec, out provider.Sink) ([]providerStep, error) {
+	var byName map[string]*cim.Class
+	if len(all) > 1 {
+		byName = make(map[string]*cim.Class, len(all))
+		for _, c := range all {
+			byName[strings.ToLower(c.Name)] = c
+		}
+	}
+	var steps []providerStep
 	for _, c := range all {
 		if !c.IsDynamic() {
 			continue
@@ -116,43 +151,61 @@ func (s *services) enumerate(ctx context.Context, class *cim.Class, spec enumSpe
 			strings.EqualFold(parent.Provider(), c.Provider()) {
 			continue // the parent's provider serves this subtree
 		}
-		f := &filterSink{out: out, s: s, spec: &spec, class: class.Name, subtree: c.Name}
-		if err := s.enumerateProvider(ctx, c, &spec, f); err != nil {
-			return err
+		f := &filterSink{out: out, s: s, spec: spec, class: class.Name, subtree: c.Name}
+		step, err := s.providerStep(ctx, c, spec, f)
+		if err != nil {
+			return nil, err
 		}
+		steps = append(steps, step)
 	}
-	return nil
+	return steps, nil
 }
 
-// enumerateProvider asks one provider for the instances of its class: by
-// query when it answers queries, by key when the query pins the keys and
-// the provider can get single instances, by enumeration otherwise.
-func (s *services) enumerateProvider(ctx context.Context, c *cim.Class, spec *enumSpec, out provider.Sink) error {
+// providerStep prepares the call that asks one provider for the instances
+// of its class: by query when it answers queries, by key when the query
+// pins the keys and the provider can get single instances, by enumeration
+// otherwise (and when the provider returns ErrSkip).
+func (s *services) providerStep(ctx context.Context, c *cim.Class, spec *enumSpec, out provider.Sink) (providerStep, error) {
 	prov, name, err := s.providerOf(c)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	req := s.req(spec.wctx, c, spec.flags)
+	e, canEnum := prov.(provider.InstanceEnumerator)
+	er := &provider.EnumerateRequest{Request: req}
+	enumerate := func() error {
+		if !canEnum {
+			return &status.Error{Code: status.ProviderNotCapable, ProviderName: name,
+				Description: "provider " + name + " cannot enumerate instances of " + c.Name}
+		}
+		return providerErr(e.EnumerateInstances(ctx, er, out), name)
+	}
 	if spec.query != nil {
 		if q, ok := prov.(provider.InstanceQuerier); ok {
 			qr := *spec.query
 			qr.Request = req
-			err := q.ExecQuery(ctx, &qr, out)
-			if !errors.Is(err, provider.ErrSkip) {
-				return providerErr(err, name)
-			}
-		} else if g, ok := prov.(provider.InstanceGetter); ok && spec.query.PinnedKeys != nil {
-			if err := s.getPinned(ctx, g, name, c, req, spec.query.PinnedKeys, out); !errors.Is(err, provider.ErrSkip) {
-				return err
-			}
+			return func() error {
+				if err := q.ExecQuery(ctx, &qr, out); !errors.Is(err, provider.ErrSkip) {
+					return providerErr(err, name)
+				}
+				return enumerate()
+			}, nil
+		}
+		if g, ok := prov.(provider.InstanceGetter); ok && spec.query.PinnedKeys != nil {
+			pinned := spec.query.PinnedKeys
+			return func() error {
+				if err := s.getPinned(ctx, g, name, c, req, pinned, out); !errors.Is(err, provider.ErrSkip) {
+					return err
+				}
+				return enumerate()
+			}, nil
 		}
 	}
-	e, ok := prov.(provider.InstanceEnumerator)
-	if !ok {
-		return &status.Error{Code: status.ProviderNotCapable, ProviderName: name,
+	if !canEnum {
+		return nil, &status.Error{Code: status.ProviderNotCapable, ProviderName: name,
 			Description: "provider " + name + " cannot enumerate instances of " + c.Name}
 	}
-	return providerErr(e.EnumerateInstances(ctx, &provider.EnumerateRequest{Request: req}, out), name)
+	return enumerate, nil
 }
 
 // getPinned fetches the instances whose keys a query fixes, one by one.

@@ -160,13 +160,22 @@ func accessFor(m wbem.Method) wbem.Rights {
 func (s *services) exec(ctx context.Context, r *request, out provider.Sink) (str string, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			s.conn.om.metrics.providerPanics.Add(1)
-			s.conn.om.log.Error("provider panicked", "method", r.method.String(), "panic", p, "stack", string(debug.Stack()))
-			err = &status.Error{Code: status.ProviderFailure, Description: fmt.Sprintf("the provider panicked: %v", p)}
+			err = s.providerPanic(r, p)
 		}
 	}()
 	str, err = r.run(ctx, out)
+	if d, ok := err.(*deferredSteps); ok {
+		return "", d
+	}
 	return str, wbemError(err, r.method, r.param)
+}
+
+// providerPanic logs a provider's panic and turns it into
+// WBEM_E_PROVIDER_FAILURE.
+func (s *services) providerPanic(r *request, p any) error {
+	s.conn.om.metrics.providerPanics.Add(1)
+	s.conn.om.log.Error("provider panicked", "method", r.method.String(), "panic", p, "stack", string(debug.Stack()))
+	return wbemError(&status.Error{Code: status.ProviderFailure, Description: fmt.Sprintf("the provider panicked: %v", p)}, r.method, r.param)
 }
 
 // startAsync validates and accepts an asynchronous call, then runs it on a
@@ -197,12 +206,40 @@ func (s *services) startAsync(ctx context.Context, r *request, sink wbem.Sink, i
 	s.conn.pending.Add(1)
 	om.wg.Add(1)
 	go func() {
-		defer om.wg.Done()
-		defer s.conn.pending.Add(-1)
 		str, err := s.exec(c.ctx, r, c)
+		if d, ok := err.(*deferredSteps); ok {
+			go s.runSteps(c, r, d.steps) // takes over wg and pending
+			return
+		}
 		c.finish(err, str)
+		s.conn.pending.Add(-1)
+		om.wg.Done()
 	}()
 	return c, nil
+}
+
+// runSteps runs the provider calls an asynchronous request left, on a
+// goroutine of its own that holds little stack while a provider blocks,
+// and ends the call.
+func (s *services) runSteps(c *call, r *request, steps []providerStep) {
+	err := s.runStepsSafely(r, steps)
+	c.finish(err, "")
+	s.conn.pending.Add(-1)
+	s.conn.om.wg.Done()
+}
+
+func (s *services) runStepsSafely(r *request, steps []providerStep) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = s.providerPanic(r, p)
+		}
+	}()
+	for _, step := range steps {
+		if err = step(); err != nil {
+			return wbemError(err, r.method, r.param)
+		}
+	}
+	return nil
 }
 
 func (s *services) async(ctx context.Context, r *request, sink wbem.Sink) error {
