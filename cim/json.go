@@ -1398,7 +1398,6 @@ func (d *jdec) scalar(t Type) (Value, error) {
 		}
 		return d.errAt(pos, status.TypeMismatch, "%s is not a %s value", d.data[pos:d.pos], t)
 	}
-	const this = "the JSON value"
 	if d.peek() == 'n' && d.literal("null") {
 		return Value{}, d.errAt(pos, status.TypeMismatch, "NULL element in a %s array", t)
 	}

@@ -105,11 +105,3 @@ func splitNamespaceKey(key string) (parent, last string) {
 func lastSegment(name string) string {
 	return name[strings.LastIndexByte(name, '\\')+1:]
 }
-
-func parentName(name string) string {
-	i := strings.LastIndexByte(name, '\\')
-	if i < 0 {
-		return ""
-	}
-	return name[:i]
-}

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"time"
@@ -100,12 +99,4 @@ func (g *globals) connect(ctx context.Context) (*session, error) {
 		return nil, err
 	}
 	return &session{svc: svc, close: func() { _ = svc.Close(); e.close() }}, nil
-}
-
-// describeTarget says what connect would use, for messages.
-func (g *globals) describeTarget() string {
-	if g.host != "" {
-		return g.host
-	}
-	return fmt.Sprintf("embedded object manager on %s", g.repo)
 }
