@@ -81,7 +81,9 @@ type EventSink interface {
 // last subscription with that query goes. The id is unique in the object
 // manager; the query is the subscription's WQL text in canonical form. The
 // calls for one id come in order (NewQuery before CancelQuery) and may
-// precede ProvideEvents. They must return quickly.
+// precede ProvideEvents. They are made while the object manager holds its
+// subscription lock: they must return quickly and must not subscribe to or
+// cancel events themselves.
 type EventQueryWatcher interface {
 	NewQuery(id uint32, query string)
 	CancelQuery(id uint32)

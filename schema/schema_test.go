@@ -518,7 +518,7 @@ func TestProperties(t *testing.T) {
 		{"__Win32Provider", "InitializationReentrancy", "sint32", false},
 		{"__Win32Provider", "Pure", "boolean", false},
 		{"__Win32Provider", "Version", "uint32", false},
-		{"__ProviderRegistration", "provider", "__Provider ref", false},
+		{"__ProviderRegistration", "provider", "__Provider ref", true},
 		{"__ObjectProviderRegistration", "QuerySupportLevels", "string[]", false},
 		{"__ObjectProviderRegistration", "InteractionType", "sint32", false},
 		{"__InstanceProviderRegistration", "SupportsEnumeration", "boolean", false},
