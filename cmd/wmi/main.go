@@ -54,11 +54,28 @@ type globals struct {
 	width          int  // stdout's terminal width, 0 when not a terminal
 }
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
-	stop()
-	os.Exit(code)
+func main() { os.Exit(runMain()) }
+
+// runMain runs the command line of the process. The first Ctrl-C (or
+// SIGTERM) cancels the context: an asynchronous operation in progress is
+// cancelled with CancelAsyncCall and its outcome printed. A second one
+// exits at once with status 130.
+func runMain() int {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	go func() {
+		if _, ok := <-sigs; !ok {
+			return
+		}
+		cancel()
+		if _, ok := <-sigs; ok {
+			os.Exit(130)
+		}
+	}()
+	return run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 }
 
 // usageError marks errors of the command line.

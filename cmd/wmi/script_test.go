@@ -1,8 +1,8 @@
 package main
 
 import (
-	"context"
 	"os"
+	"time"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -12,7 +12,7 @@ import (
 // each in a fresh directory with its own repository ($WORK/repo).
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"wmi": func() { os.Exit(run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
+		"wmi": func() { os.Exit(runMain()) },
 	})
 }
 
@@ -20,6 +20,18 @@ func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
 		RequireExplicitExec: true,
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			// sleep DURATION lets a background command work (wmi watch
+			// receive events) before the script signals it.
+			"sleep": func(ts *testscript.TestScript, neg bool, args []string) {
+				if neg || len(args) != 1 {
+					ts.Fatalf("usage: sleep DURATION")
+				}
+				d, err := time.ParseDuration(args[0])
+				ts.Check(err)
+				time.Sleep(d)
+			},
+		},
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("XDG_DATA_HOME", env.WorkDir+"/data")
 			return nil
