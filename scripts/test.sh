@@ -9,7 +9,7 @@ step() { printf '\n== %s\n' "$*"; }
 
 # Debian packages the tests need, installed when missing.
 need_pkgs=()
-for p in ${GOWMI_DEBIAN_PACKAGES:-e2fsprogs dosfstools util-linux mount dbus-daemon procps}; do
+for p in ${GOWMI_DEBIAN_PACKAGES:-e2fsprogs dosfstools util-linux mount dbus-daemon procps systemd systemd-journal-remote}; do
 	dpkg -s "$p" >/dev/null 2>&1 || need_pkgs+=("$p")
 done
 if ((${#need_pkgs[@]})); then

@@ -2,8 +2,8 @@ package main
 
 import (
 	"os"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 )
