@@ -11,6 +11,7 @@ import (
 	"github.com/gowmi/gowmi/cim"
 	"github.com/gowmi/gowmi/wbem"
 	"github.com/gowmi/gowmi/wbem/status"
+	"github.com/gowmi/gowmi/wql"
 )
 
 // withSession runs fn on the target the flags name.
@@ -44,6 +45,9 @@ func newQueryCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return usageError{err}
 			}
+			if p.props == nil {
+				p.props = selectedColumns(args[0])
+			}
 			return g.withSession(cmd.Context(), func(s *session) error {
 				_, _, err := g.runAsync(cmd.Context(), s.svc, func(sink wbem.Sink) error {
 					return s.svc.ExecQueryAsync(context.Background(), "WQL", args[0], 0, nil, sink)
@@ -55,6 +59,24 @@ func newQueryCmd(g *globals) *cobra.Command {
 			})
 		},
 	}
+}
+
+// selectedColumns returns the property list of a SELECT, in the order the
+// query names it, for the columns; nil for SELECT * and other statements.
+func selectedColumns(query string) []string {
+	st, err := wql.Parse(query)
+	if err != nil {
+		return nil
+	}
+	sel, ok := st.(*wql.Select)
+	if !ok || sel.Properties == nil {
+		return nil
+	}
+	cols := make([]string, 0, len(sel.Properties))
+	for _, p := range sel.Properties {
+		cols = append(cols, p.Name())
+	}
+	return cols
 }
 
 func newGetCmd(g *globals) *cobra.Command {

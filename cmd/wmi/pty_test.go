@@ -24,7 +24,7 @@ func TestWatchCtrlC(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	env := append(os.Environ(), "XDG_DATA_HOME="+filepath.Join(dir, "data"))
+	env := append(os.Environ(), "GOWMI_REPO="+filepath.Join(dir, "repo"))
 	put := exec.Command(bin, "put", "__IntervalTimerInstruction", "TimerId=tty", "IntervalBetweenEvents=20", "--ns", `root\default`)
 	put.Env = env
 	if out, err := put.CombinedOutput(); err != nil {

@@ -9,7 +9,8 @@ import (
 )
 
 // The script tests in testdata/script run the wmi command as a user would,
-// each in a fresh directory with its own repository ($WORK/repo).
+// each in a fresh directory with its own repository ($WORK/repo, through
+// $GOWMI_REPO).
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"wmi": func() { os.Exit(runMain()) },
@@ -33,7 +34,7 @@ func TestScripts(t *testing.T) {
 			},
 		},
 		Setup: func(env *testscript.Env) error {
-			env.Setenv("XDG_DATA_HOME", env.WorkDir+"/data")
+			env.Setenv("GOWMI_REPO", env.WorkDir+"/repo")
 			return nil
 		},
 	})

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"os"
 	"path/filepath"
 	"time"
@@ -15,9 +14,13 @@ import (
 )
 
 // defaultRepoDir is where the embedded object manager keeps its
-// repository: /var/lib/gowmi as root, the per-user data directory
-// otherwise ($XDG_DATA_HOME/gowmi, or ~/.local/share/gowmi).
+// repository: $GOWMI_REPO if set, else /var/lib/gowmi as root and the
+// per-user data directory otherwise ($XDG_DATA_HOME/gowmi, or
+// ~/.local/share/gowmi).
 func defaultRepoDir() string {
+	if d := os.Getenv("GOWMI_REPO"); d != "" {
+		return d
+	}
 	if os.Geteuid() == 0 {
 		return "/var/lib/gowmi"
 	}
@@ -51,10 +54,7 @@ func openEmbedded(ctx context.Context, dir string) (*embedded, error) {
 	}
 	store, err := repository.Open(repositoryFile(dir), &repository.Options{Timeout: 2 * time.Second})
 	if err != nil {
-		if errors.Is(err, context.DeadlineExceeded) || status.CodeOf(err) == status.TimedOut {
-			return nil, status.Errorf(status.InitializationFailure, "the repository %s is in use (is wmid running? use --host)", dir)
-		}
-		return nil, err
+		return nil, status.Errorf(status.CodeOf(err), "cannot open the repository %s (%v): is another wmi or wmid using it? use --host or --repo", dir, err)
 	}
 	if err := schema.Install(ctx, store); err != nil {
 		store.Close()
