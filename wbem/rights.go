@@ -8,18 +8,18 @@ type Rights uint32
 
 // The namespace access rights.
 const (
-	RightEnable         Rights = 0x1     // WBEM_ENABLE: connect, get, enumerate, query
-	RightMethodExecute  Rights = 0x2     // WBEM_METHOD_EXECUTE
-	RightFullWrite      Rights = 0x4     // WBEM_FULL_WRITE_REP: classes and instances
-	RightPartialWrite   Rights = 0x8     // WBEM_PARTIAL_WRITE_REP: static instances
-	RightWriteProvider  Rights = 0x10    // WBEM_WRITE_PROVIDER: dynamic classes and instances
-	RightRemoteEnable   Rights = 0x20    // WBEM_REMOTE_ACCESS
-	RightSubscribe      Rights = 0x40    // WBEM_RIGHT_SUBSCRIBE
-	RightPublish        Rights = 0x80    // WBEM_RIGHT_PUBLISH
-	RightReadControl    Rights = 0x20000 // READ_CONTROL: read the security descriptor
-	RightWriteDAC       Rights = 0x40000 // WRITE_DAC: change the security descriptor
-	RightsAll                  = RightEnable | RightMethodExecute | RightFullWrite | RightPartialWrite | RightWriteProvider | RightRemoteEnable | RightSubscribe | RightPublish | RightReadControl | RightWriteDAC
-	RightsDefaultUser          = RightEnable | RightMethodExecute | RightWriteProvider
+	RightEnable        Rights = 0x1     // WBEM_ENABLE: connect, get, enumerate, query
+	RightMethodExecute Rights = 0x2     // WBEM_METHOD_EXECUTE
+	RightFullWrite     Rights = 0x4     // WBEM_FULL_WRITE_REP: classes and instances
+	RightPartialWrite  Rights = 0x8     // WBEM_PARTIAL_WRITE_REP: static instances
+	RightWriteProvider Rights = 0x10    // WBEM_WRITE_PROVIDER: dynamic classes and instances
+	RightRemoteEnable  Rights = 0x20    // WBEM_REMOTE_ACCESS
+	RightSubscribe     Rights = 0x40    // WBEM_RIGHT_SUBSCRIBE
+	RightPublish       Rights = 0x80    // WBEM_RIGHT_PUBLISH
+	RightReadControl   Rights = 0x20000 // READ_CONTROL: read the security descriptor
+	RightWriteDAC      Rights = 0x40000 // WRITE_DAC: change the security descriptor
+	RightsAll                 = RightEnable | RightMethodExecute | RightFullWrite | RightPartialWrite | RightWriteProvider | RightRemoteEnable | RightSubscribe | RightPublish | RightReadControl | RightWriteDAC
+	RightsDefaultUser         = RightEnable | RightMethodExecute | RightWriteProvider
 )
 
 var rightNames = []struct {
