@@ -51,10 +51,73 @@ func (s *services) providerOf(c *cim.Class) (any, string, error) {
 	}
 	p, ok := s.conn.om.provider(name)
 	if !ok {
+		// WMI tells a provider registered in the repository (a
+		// __Win32Provider instance) whose code cannot be loaded from one
+		// that is not registered at all.
+		if s.providerRegistered(name) {
+			return nil, name, &status.Error{Code: status.ProviderLoadFailure, ProviderName: name,
+				Description: "provider " + name + " of class " + c.Name + " is registered in " + s.ns + " but no implementation is loaded"}
+		}
 		return nil, name, &status.Error{Code: status.ProviderNotFound, ProviderName: name,
 			Description: "provider " + name + " of class " + c.Name + " is not registered"}
 	}
 	return p, name, nil
+}
+
+// amendedLocale is the locale namespace whose amended qualifiers
+// WBEM_FLAG_USE_AMENDED_QUALIFIERS merges: US English, as a client that
+// names no locale gets.
+const amendedLocale = "ms_409"
+
+// mergeAmended adds to a class the amended (localized) qualifiers kept for
+// it in the locale child namespace (ns\ms_409), where the MOF compiler's
+// #pragma amendment puts them; the neutral class wins on conflicts
+// (MS-WMI §3.1.1.2).
+func (s *services) mergeAmended(ctx context.Context, c *cim.Class) {
+	var loc *cim.Class
+	_ = s.conn.om.store.View(ctx, func(tx repository.Tx) error {
+		loc, _ = tx.LookupClass(s.ns+`\`+amendedLocale, c.Name)
+		return nil
+	})
+	if loc == nil {
+		return
+	}
+	merge := func(dst *cim.Qualifiers, src cim.Qualifiers) {
+		for _, q := range src {
+			if dst.Index(q.Name) < 0 {
+				q.Flavor |= cim.FlavorAmended
+				_ = dst.Set(q)
+			}
+		}
+	}
+	merge(&c.Qualifiers, loc.Qualifiers)
+	for _, lp := range loc.Properties {
+		for _, p := range c.Properties {
+			if strings.EqualFold(p.Name, lp.Name) {
+				merge(&p.Qualifiers, lp.Qualifiers)
+			}
+		}
+	}
+	for _, lm := range loc.Methods {
+		for _, m := range c.Methods {
+			if strings.EqualFold(m.Name, lm.Name) {
+				merge(&m.Qualifiers, lm.Qualifiers)
+			}
+		}
+	}
+	c.Changed()
+}
+
+// providerRegistered reports whether the namespace holds a __Win32Provider
+// instance of that name.
+func (s *services) providerRegistered(name string) bool {
+	found := false
+	_ = s.conn.om.store.View(context.Background(), func(tx repository.Tx) error {
+		_, err := tx.GetInstance(s.ns, cim.Path{Class: "__Win32Provider", Keys: []cim.KeyBinding{{Name: "Name", Value: cim.String(name)}}})
+		found = err == nil
+		return nil
+	})
+	return found
 }
 
 // providerErr attributes a provider's error to it.
@@ -173,6 +236,9 @@ func (s *services) getObject(ctx context.Context, path string, flags wbem.Flags,
 	}
 	if !p.IsInstance() {
 		c := class.Clone()
+		if flags&wbem.FlagUseAmendedQualifiers != 0 {
+			s.mergeAmended(ctx, c)
+		}
 		s.locate(c)
 		return c, nil
 	}

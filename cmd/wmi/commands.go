@@ -50,7 +50,7 @@ func newQueryCmd(g *globals) *cobra.Command {
 			}
 			return g.withSession(cmd.Context(), func(s *session) error {
 				_, _, err := g.runAsync(cmd.Context(), s.svc, func(sink wbem.Sink) error {
-					return s.svc.ExecQueryAsync(context.Background(), "WQL", args[0], 0, nil, sink)
+					return s.svc.ExecQueryAsync(context.Background(), "WQL", args[0], wbem.FlagSendStatus, nil, sink)
 				}, p.add)
 				if perr := p.end(); err == nil {
 					err = perr
