@@ -132,44 +132,15 @@ func (s *services) runAssoc(ctx context.Context, q *assocQuery, flags wbem.Flags
 				continue
 			}
 		}
-		// The association instances that point at the source through one of roles.
-		var links []*cim.Instance
-		collect := &funcSink{fn: func(o cim.Object) error {
-			inst, ok := o.(*cim.Instance)
-			if !ok || !strings.EqualFold(inst.ClassName(), ac.Name) && !inst.InheritsFrom(ac.Name) {
-				return nil
-			}
-			for _, r := range roles {
-				v, _ := inst.Get(r.Name)
-				if p, ok := v.Path(); ok && matchKeys(srcObj, p) {
-					links = append(links, inst)
-					return nil
-				}
-			}
-			return nil
-		}}
-		// Providers that answer queries are offered the question itself, as
-		// WMI offers REFERENCES OF to association providers.
-		refQuery := "REFERENCES OF {" + q.source.RelPath() + "} WHERE ResultClass = " + ac.Name
-		if len(roles) == 1 {
-			refQuery += " Role = " + roles[0].Name
-		}
-		spec := enumSpec{deep: false, wctx: wctx, query: &provider.QueryRequest{Query: refQuery}}
-		if err := s.enumerate(ctx, ac, spec, collect); err != nil {
-			return err
-		}
-		for _, link := range links {
+		// Each association instance that points at the source through one
+		// of roles is followed as it arrives: nothing accumulates, and the
+		// provider stops when the call is cancelled.
+		follow := func(link *cim.Instance) error {
 			if !q.associators {
 				if q.classDefsOnly {
-					if err := emit(link.Class().Clone()); err != nil {
-						return err
-					}
-					continue
+					return emit(link.Class().Clone())
 				}
-				if err := emit(link); err != nil {
-					return err
-				}
-				continue
+				return emit(link)
 			}
 			for _, p := range link.Properties() {
 				if p.Type != cim.TypeReference {
@@ -210,6 +181,30 @@ func (s *services) runAssoc(ctx context.Context, q *assocQuery, flags wbem.Flags
 					return err
 				}
 			}
+			return nil
+		}
+		collect := &funcSink{ctx: ctx, fn: func(o cim.Object) error {
+			inst, ok := o.(*cim.Instance)
+			if !ok || !strings.EqualFold(inst.ClassName(), ac.Name) && !inst.InheritsFrom(ac.Name) {
+				return nil
+			}
+			for _, r := range roles {
+				v, _ := inst.Get(r.Name)
+				if p, ok := v.Path(); ok && matchKeys(srcObj, p) {
+					return follow(inst)
+				}
+			}
+			return nil
+		}}
+		// Providers that answer queries are offered the question itself, as
+		// WMI offers REFERENCES OF to association providers.
+		refQuery := "REFERENCES OF {" + q.source.RelPath() + "} WHERE ResultClass = " + ac.Name
+		if len(roles) == 1 {
+			refQuery += " Role = " + roles[0].Name
+		}
+		spec := enumSpec{deep: false, wctx: wctx, query: &provider.QueryRequest{Query: refQuery}}
+		if err := s.enumerate(ctx, ac, spec, collect); err != nil {
+			return err
 		}
 	}
 	return b.flush()
@@ -299,12 +294,17 @@ func keysOnly(inst *cim.Instance) *cim.Instance {
 	return out
 }
 
-// funcSink passes each object to a function.
+// funcSink passes each object to a function; it fails once ctx is done, so
+// that the provider feeding it stops.
 type funcSink struct {
-	fn func(cim.Object) error
+	ctx context.Context
+	fn  func(cim.Object) error
 }
 
 func (f *funcSink) Send(objs ...cim.Object) error {
+	if err := f.ctx.Err(); err != nil {
+		return status.Wrap(status.CallCancelled, err)
+	}
 	for _, o := range objs {
 		if err := f.fn(o); err != nil {
 			return err

@@ -61,7 +61,9 @@ func (f *filterSink) Send(objs ...cim.Object) error {
 		kept = append(kept, o)
 	}
 	if len(kept) == 0 {
-		return nil
+		// Nothing to deliver, but a cancelled call must still stop its
+		// provider: an empty Send reports whether the call is alive.
+		return f.out.Send()
 	}
 	return f.out.Send(kept...)
 }

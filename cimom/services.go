@@ -328,6 +328,7 @@ func (s *services) syncEnum(ctx context.Context, r *request) (wbem.Enumerator, e
 
 // semisyncResult starts a request whose result a CallResult delivers.
 func (s *services) semisyncResult(ctx context.Context, r *request) (wbem.CallResult, error) {
+	r.flags |= wbem.FlagReturnImmediately // an XxxCall is semisynchronous by its name
 	if err := wbem.ValidateFlags(r.method, wbem.Semisync, r.flags); err != nil {
 		return nil, err
 	}

@@ -124,13 +124,13 @@ var allowedFlags = map[Method]Flags{
 	MethodOpenNamespace:         0,
 	MethodGetObject:             FlagUseAmendedQualifiers | FlagDirectRead,
 	MethodPutClass:              FlagUseAmendedQualifiers | FlagUpdateOnly | FlagCreateOnly | FlagUpdateSafeMode | FlagUpdateForceMode | FlagOwnerUpdate,
-	MethodDeleteClass:           FlagOwnerUpdate,
+	MethodDeleteClass:           0,
 	MethodCreateClassEnum:       FlagUseAmendedQualifiers | FlagShallow,
 	MethodPutInstance:           FlagUseAmendedQualifiers | FlagUpdateOnly | FlagCreateOnly | FlagOwnerUpdate,
 	MethodDeleteInstance:        FlagOwnerUpdate,
 	MethodCreateInstanceEnum:    FlagUseAmendedQualifiers | FlagShallow | FlagDirectRead | FlagEnsureLocatable,
 	MethodExecQuery:             FlagUseAmendedQualifiers | FlagDirectRead | FlagEnsureLocatable | FlagPrototype,
-	MethodExecNotificationQuery: 0,
+	MethodExecNotificationQuery: FlagUseAmendedQualifiers,
 	MethodExecMethod:            0,
 	MethodQueryObjectSink:       0,
 }
@@ -147,7 +147,11 @@ func ValidateFlags(m Method, mode Mode, f Flags) error {
 		return &status.Error{Code: status.InvalidParameter, Operation: "IWbemServices::" + m.String(),
 			ParameterInfo: fmt.Sprintf("lFlags=%#x", int32(f)), Description: why}
 	}
-	f &^= FlagNoErrorObject
+	if m != MethodPutClass {
+		// 0x40 is WBEM_FLAG_NO_ERROR_OBJECT, accepted and ignored; for
+		// PutClass the same bit is WBEM_FLAG_UPDATE_FORCE_MODE.
+		f &^= FlagNoErrorObject
+	}
 	if f&(MaskReservedFlags&^FlagOwnerUpdate) != 0 || f&FlagStrongValidation != 0 {
 		return bad("reserved flag bits are set")
 	}

@@ -93,26 +93,10 @@ func refValid(m Method, mode Mode, f Flags) bool {
 	return true
 }
 
-// knownDiscrepancies are the cases where flags.go and wmi-api.md disagree,
-// reported to the owner of flags.go. Each is logged, not failed; an entry
-// that no longer differs fails, so that it gets removed.
-var knownDiscrepancies = map[string]string{
-	// wmi-api.md: DeleteClass takes RETURN_IMMEDIATELY / SEND_STATUS only;
-	// flags.go also accepts WBEM_FLAG_OWNER_UPDATE.
-	"DeleteClass/synchronous/0x10000":     "OWNER_UPDATE accepted on DeleteClass",
-	"DeleteClass/semisynchronous/0x10010": "OWNER_UPDATE accepted on DeleteClass",
-	"DeleteClass/asynchronous/0x10000":    "OWNER_UPDATE accepted on DeleteClass",
-	// wmi-api.md: ExecNotificationQuery[Async] accepts
-	// USE_AMENDED_QUALIFIERS; flags.go refuses it.
-	"ExecNotificationQuery/semisynchronous/0x20030": "USE_AMENDED_QUALIFIERS refused",
-	"ExecNotificationQuery/semisynchronous/0x20070": "USE_AMENDED_QUALIFIERS refused",
-	"ExecNotificationQuery/asynchronous/0x20000":    "USE_AMENDED_QUALIFIERS refused",
-	"ExecNotificationQuery/asynchronous/0x200c0":    "USE_AMENDED_QUALIFIERS refused",
-	// FlagNoErrorObject and FlagUpdateForceMode share 0x40: ValidateFlags
-	// drops 0x40 as NoErrorObject before it checks PutClass's exclusive
-	// update modes, so SAFE_MODE|FORCE_MODE passes.
-	"PutClass/synchronous/0x60": "SAFE_MODE|FORCE_MODE accepted",
-}
+// knownDiscrepancies are the cases where flags.go and wmi-api.md disagree.
+// Each is logged, not failed; an entry that no longer differs fails, so
+// that it gets removed. (None remain.)
+var knownDiscrepancies = map[string]string{}
 
 func checkFlags(t *testing.T, m Method, mode Mode, f Flags, want bool) {
 	t.Helper()
