@@ -2,6 +2,12 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"strings"
+
+	"golang.org/x/term"
+
+	"github.com/gowmi/gowmi"
 	"os"
 	"path/filepath"
 	"time"
@@ -84,10 +90,25 @@ type session struct {
 	close func()
 }
 
-// connect opens the target the global flags name.
+// connect opens the target the global flags name: --host, else the local
+// daemon if its socket ($GOWMI_SOCKET, or /run/gowmi/wmi.sock) answers,
+// else an object manager embedded in this process on --repo.
 func (g *globals) connect(ctx context.Context) (*session, error) {
 	if g.host != "" {
-		return nil, status.Errorf(status.NotSupported, "remote targets (--host %s) need the gowmi daemon client, which this build lacks", g.host)
+		return g.connectDaemon(ctx, g.host)
+	}
+	sock := os.Getenv("GOWMI_SOCKET")
+	if sock == "" {
+		sock = gowmi.DefaultSocket
+	}
+	if fi, err := os.Stat(sock); err == nil && fi.Mode()&os.ModeSocket != 0 {
+		dctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		s, err := g.connectDaemon(dctx, "unix://"+sock)
+		cancel()
+		if err == nil {
+			return s, nil
+		}
+		// A stale socket of a daemon that is gone: work embedded.
 	}
 	e, err := openEmbedded(ctx, g.repo)
 	if err != nil {
@@ -99,4 +120,38 @@ func (g *globals) connect(ctx context.Context) (*session, error) {
 		return nil, err
 	}
 	return &session{svc: svc, close: func() { _ = svc.Close(); e.close() }}, nil
+}
+
+// connectDaemon connects to a daemon: unix:///path/wmi.sock or
+// HOST[:PORT] over TLS, with --user and the password from --password-file
+// or, on a terminal, a prompt.
+func (g *globals) connectDaemon(ctx context.Context, target string) (*session, error) {
+	opts := &gowmi.Options{Namespace: g.ns, User: g.user, Password: g.password}
+	if g.user != "" && g.passFile == "" && !strings.HasPrefix(target, "unix:") {
+		pw, err := g.promptPassword()
+		if err != nil {
+			return nil, err
+		}
+		opts.Password = pw
+	}
+	svc, err := gowmi.Connect(ctx, target, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &session{svc: svc, close: func() { _ = svc.Close() }}, nil
+}
+
+// promptPassword reads a password from the terminal without echo.
+func (g *globals) promptPassword() (string, error) {
+	f, ok := g.stdin.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return "", status.New(status.InvalidParameter, "--user needs --password-file when stdin is not a terminal")
+	}
+	fmt.Fprintf(g.stderr, "Password for %s: ", g.user)
+	pw, err := term.ReadPassword(int(f.Fd()))
+	fmt.Fprintln(g.stderr)
+	if err != nil {
+		return "", status.Errorf(status.InvalidParameter, "reading the password: %v", err)
+	}
+	return string(pw), nil
 }
