@@ -39,6 +39,24 @@ func assocFromAST(st wql.Statement) *assocQuery {
 	return nil
 }
 
+// roles returns the reference properties through which association class
+// ac can point at an object of class, or nil when the query does not follow
+// ac (its RequiredAssocQualifier; AssocClass chose the candidates).
+func (q *assocQuery) roles(ac, class *cim.Class) []*cim.Property {
+	if q.requiredAssocQualifier != "" && !ac.AllQualifiers().Has(q.requiredAssocQualifier) {
+		return nil
+	}
+	return refProps(ac, class, q.role)
+}
+
+// returnsAssociation reports whether REFERENCES OF returns the instances
+// (or with ClassDefsOnly the class) of association class ac: its
+// ResultClass and RequiredQualifier.
+func (q *assocQuery) returnsAssociation(ac *cim.Class) bool {
+	return (q.resultClass == "" || ac.InheritsFrom(q.resultClass)) &&
+		(q.requiredQualifier == "" || ac.AllQualifiers().Has(q.requiredQualifier))
+}
+
 // refProps returns the reference properties of an association class that
 // can point at source (its class derives from the reference's class), and
 // match role.
@@ -117,20 +135,9 @@ func (s *services) runAssoc(ctx context.Context, q *assocQuery, flags wbem.Flags
 		return b.add(o)
 	}
 	for _, ac := range assocClasses {
-		if q.requiredAssocQualifier != "" && !ac.AllQualifiers().Has(q.requiredAssocQualifier) {
+		roles := q.roles(ac, srcClass)
+		if len(roles) == 0 || !q.associators && !q.returnsAssociation(ac) {
 			continue
-		}
-		roles := refProps(ac, srcClass, q.role)
-		if len(roles) == 0 {
-			continue
-		}
-		if !q.associators {
-			if q.resultClass != "" && !ac.InheritsFrom(q.resultClass) {
-				continue
-			}
-			if q.requiredQualifier != "" && !ac.AllQualifiers().Has(q.requiredQualifier) {
-				continue
-			}
 		}
 		// Each association instance that points at the source through one
 		// of roles is followed as it arrives: nothing accumulates, and the
@@ -234,16 +241,12 @@ func (s *services) assocSchema(ctx context.Context, q *assocQuery, src *cim.Clas
 		return b.add(c)
 	}
 	for _, ac := range assocClasses {
-		if q.requiredAssocQualifier != "" && !ac.AllQualifiers().Has(q.requiredAssocQualifier) {
-			continue
-		}
-		roles := refProps(ac, src, q.role)
+		roles := q.roles(ac, src)
 		if len(roles) == 0 {
 			continue
 		}
 		if !q.associators {
-			if (q.resultClass == "" || ac.InheritsFrom(q.resultClass)) &&
-				(q.requiredQualifier == "" || ac.AllQualifiers().Has(q.requiredQualifier)) {
+			if q.returnsAssociation(ac) {
 				if err := emit(ac); err != nil {
 					return err
 				}

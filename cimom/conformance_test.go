@@ -11,12 +11,15 @@ import (
 	"github.com/gowmi/gowmi/wbemtest"
 )
 
-// TestConformance runs the wbemtest suite, every method, mode and rule of
-// DESIGN.md §3, against the in-process object manager.
-func TestConformance(t *testing.T) {
+// conformanceEnv returns an object manager over a repository with the
+// system classes and the namespace root\wbemtest, with the wbemtest provider
+// registered, and the Env that runs the suite against it. The object
+// manager is shut down when the test ends.
+func conformanceEnv(t *testing.T) (*ObjectManager, wbemtest.Env) {
+	t.Helper()
 	ctx := context.Background()
 	store := repository.NewMemory()
-	defer store.Close()
+	t.Cleanup(func() { store.Close() })
 	if err := schema.Install(ctx, store); err != nil {
 		t.Fatal(err)
 	}
@@ -26,18 +29,18 @@ func TestConformance(t *testing.T) {
 	}
 	opts := &Options{SinkTimeout: 300 * time.Millisecond, EnumeratorWindow: 64, EnumeratorQuota: 2000}
 	om := New(store, opts)
-	defer func() {
+	t.Cleanup(func() {
 		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		defer cancel()
 		if err := om.Shutdown(sctx); err != nil {
 			t.Errorf("Shutdown: %v", err)
 		}
-	}()
+	})
 	p := wbemtest.NewProvider()
 	if err := om.RegisterProvider(wbemtest.ProviderName, p); err != nil {
 		t.Fatal(err)
 	}
-	wbemtest.Run(t, wbemtest.Env{
+	return om, wbemtest.Env{
 		Connect:  func(ctx context.Context) (wbem.Services, error) { return om.Connect(ctx, ns, nil) },
 		Provider: p,
 		// In process, a provider's Send calls the sink directly: nothing is
@@ -45,5 +48,12 @@ func TestConformance(t *testing.T) {
 		SinkTimeout:     opts.SinkTimeout,
 		QueueQuota:      opts.EnumeratorWindow,
 		EnumeratorQuota: opts.EnumeratorQuota,
-	})
+	}
+}
+
+// TestConformance runs the wbemtest suite, every method, mode and rule of
+// DESIGN.md §3, against the in-process object manager.
+func TestConformance(t *testing.T) {
+	_, env := conformanceEnv(t)
+	wbemtest.Run(t, env)
 }

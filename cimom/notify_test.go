@@ -736,34 +736,8 @@ func (l lockedWriter) Write(p []byte) (int, error) {
 // TestEventConformance runs wbemtest's event checks against the
 // in-process object manager.
 func TestEventConformance(t *testing.T) {
-	ctx := context.Background()
-	store := repository.NewMemory()
-	defer store.Close()
-	if err := schema.Install(ctx, store); err != nil {
-		t.Fatal(err)
-	}
-	const ns = `root\wbemtest`
-	if err := store.Update(ctx, func(tx repository.Tx) error { return schema.InstallNamespace(tx, ns) }); err != nil {
-		t.Fatal(err)
-	}
-	opts := &Options{SinkTimeout: 300 * time.Millisecond, EnumeratorWindow: 64, EnumeratorQuota: 2000}
-	om := New(store, opts)
-	defer func() {
-		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		defer cancel()
-		if err := om.Shutdown(sctx); err != nil {
-			t.Errorf("Shutdown: %v", err)
-		}
-	}()
-	p := wbemtest.NewProvider()
-	if err := om.RegisterProvider(wbemtest.ProviderName, p); err != nil {
-		t.Fatal(err)
-	}
-	wbemtest.RunEvents(t, wbemtest.Env{
-		Connect:     func(ctx context.Context) (wbem.Services, error) { return om.Connect(ctx, ns, nil) },
-		Provider:    p,
-		SinkTimeout: opts.SinkTimeout,
-	})
+	om, env := conformanceEnv(t)
+	wbemtest.RunEvents(t, env)
 	if m := om.EventMetrics(); m.Temporary != 0 || m.Pollers != 0 || m.Providers != 0 {
 		t.Errorf("after the checks: %+v", m)
 	}
