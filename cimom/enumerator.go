@@ -168,6 +168,9 @@ func (c *cursor) take(ctx context.Context, timeout time.Duration, n int, keep bo
 				return got, nil
 			}
 		}
+		if b.closed {
+			return got, status.New(status.CallCancelled, "the enumerator was released")
+		}
 		if b.done {
 			if err := wbem.ResultError(b.hr, b.errObj); err != nil {
 				return got, err
