@@ -178,3 +178,24 @@ func TestConnectUnknownNamespace(t *testing.T) {
 		t.Errorf("Connect: %v", err)
 	}
 }
+
+func TestNextAsyncEndsWhenEnumeratorCloses(t *testing.T) {
+	p := &benchProvider{Block: true}
+	_, svc := newTestManager(t, p, nil)
+	ctx := context.Background()
+	e, err := svc.CreateInstanceEnum(ctx, "Bench_Item", wbem.FlagReturnImmediately|wbem.FlagForwardOnly, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sink := newRecSink()
+	if err := e.NextAsync(ctx, 10, sink); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+	sink.wait(t)
+	if _, finals := sink.final(); len(finals) != 1 || finals[0] != status.CallCancelled {
+		t.Errorf("finals = %v, want one WBEM_E_CALL_CANCELLED", finals)
+	}
+}
