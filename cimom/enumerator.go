@@ -130,9 +130,6 @@ type cursor struct {
 var _ wbem.Enumerator = (*cursor)(nil)
 
 func (c *cursor) take(ctx context.Context, timeout time.Duration, n int, keep bool) ([]cim.Object, error) {
-	if c.closed {
-		return nil, status.New(status.InvalidOperation, "the enumerator is closed")
-	}
 	if n <= 0 {
 		if n == 0 {
 			return nil, nil // WMI: uCount 0 is S_OK with nothing returned
@@ -150,6 +147,9 @@ func (c *cursor) take(ctx context.Context, timeout time.Duration, n int, keep bo
 	b := c.buf
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if c.closed {
+		return nil, status.New(status.InvalidOperation, "the enumerator is closed")
+	}
 	for {
 		start := c.pos - b.base
 		if k := min(len(b.objs)-start, n-taken); k > 0 {
@@ -168,7 +168,7 @@ func (c *cursor) take(ctx context.Context, timeout time.Duration, n int, keep bo
 				return got, nil
 			}
 		}
-		if b.closed {
+		if b.closed || c.closed {
 			return got, status.New(status.CallCancelled, "the enumerator was released")
 		}
 		if b.done {
@@ -210,7 +210,7 @@ func (c *cursor) NextAsync(ctx context.Context, n int, sink wbem.Sink) error {
 	if !comparableSink(sink) {
 		return status.New(status.InvalidParameter, "NextAsync needs a sink")
 	}
-	if c.closed {
+	if c.isClosed() {
 		return status.New(status.InvalidOperation, "the enumerator is closed")
 	}
 	go func() {
@@ -221,42 +221,60 @@ func (c *cursor) NextAsync(ctx context.Context, n int, sink wbem.Sink) error {
 				return
 			}
 		}
-		_ = sink.SetStatus(wbem.StatusComplete, status.CodeOf(err), "", nil)
+		code := status.CodeOf(err)
+		if code == status.InvalidOperation {
+			// The enumerator was released before the delivery began.
+			code = status.CallCancelled
+		}
+		_ = sink.SetStatus(wbem.StatusComplete, code, "", nil)
 	}()
 	return nil
 }
 
+// isClosed reads closed under the buffer's lock: a NextAsync goroutine
+// shares the cursor.
+func (c *cursor) isClosed() bool {
+	c.buf.mu.Lock()
+	defer c.buf.mu.Unlock()
+	return c.closed
+}
+
 func (c *cursor) Reset() error {
-	if c.closed {
-		return status.New(status.InvalidOperation, "the enumerator is closed")
-	}
 	if c.buf.forwardOnly {
 		return status.New(status.InvalidOperation, "a forward-only enumerator cannot Reset")
+	}
+	c.buf.mu.Lock()
+	defer c.buf.mu.Unlock()
+	if c.closed {
+		return status.New(status.InvalidOperation, "the enumerator is closed")
 	}
 	c.pos = 0
 	return nil
 }
 
 func (c *cursor) Clone() (wbem.Enumerator, error) {
-	if c.closed {
-		return nil, status.New(status.InvalidOperation, "the enumerator is closed")
-	}
 	if c.buf.forwardOnly {
 		return nil, status.New(status.InvalidOperation, "a forward-only enumerator cannot Clone")
 	}
-	d := c.buf.cursor()
-	d.pos = c.pos
-	return d, nil
+	b := c.buf
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if c.closed {
+		return nil, status.New(status.InvalidOperation, "the enumerator is closed")
+	}
+	b.refs++
+	return &cursor{buf: b, pos: c.pos}, nil
 }
 
 // Close releases the cursor; the last one cancels a call still running.
 func (c *cursor) Close() error {
+	b := c.buf
+	b.mu.Lock()
 	if c.closed {
+		b.mu.Unlock()
 		return nil
 	}
 	c.closed = true
-	b := c.buf
-	b.mu.Lock()
 	b.refs--
 	last := b.refs == 0
 	var running *call
@@ -264,8 +282,8 @@ func (c *cursor) Close() error {
 		b.closed = true
 		running = b.call
 		b.objs = nil
-		b.signalLocked()
 	}
+	b.signalLocked() // wakes a NextAsync of this cursor
 	b.mu.Unlock()
 	if running != nil {
 		running.cancelCall(status.CallCancelled, "the enumerator was released")
