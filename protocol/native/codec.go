@@ -1,0 +1,1217 @@
+package native
+
+// The wire encoding of objects: the ObjectBatch, Value and Context messages
+// of pb/wmi.proto, written and read by hand with protowire. A stream keeps
+// one Encoder on its sending side and one Decoder on its receiving side:
+// a class definition goes on the wire the first time an object of the
+// stream needs it, and instances name their class by id and carry only the
+// values they set, by property position.
+
+import (
+	"math"
+
+	"google.golang.org/protobuf/encoding/protowire"
+
+	"github.com/gowmi/gowmi/cim"
+	"github.com/gowmi/gowmi/wbem"
+	"github.com/gowmi/gowmi/wbem/status"
+)
+
+// Limits of the decoder, so that no input can make it use unbounded memory
+// or recursion.
+const (
+	maxDepth   = 64      // nesting of embedded objects and arrays
+	maxClasses = 1 << 16 // class definitions per stream
+)
+
+// Field numbers of the messages in wmi.proto.
+const (
+	fBatchClasses = 1
+	fBatchObjects = 2
+
+	fClassID         = 1
+	fClassParent     = 2
+	fClassName       = 3
+	fClassSuperclass = 4
+	fClassNamespace  = 5
+	fClassServer     = 6
+	fClassQualifiers = 7
+	fClassProperties = 8
+	fClassMethods    = 9
+
+	fPropName       = 1
+	fPropType       = 2
+	fPropClassRef   = 3
+	fPropValue      = 4
+	fPropQualifiers = 5
+
+	fMethodName       = 1
+	fMethodReturnType = 2
+	fMethodReturnRef  = 3
+	fMethodQualifiers = 4
+	fMethodParameters = 5
+
+	fQualName   = 1
+	fQualValue  = 2
+	fQualFlavor = 3
+
+	fObjectClass    = 1
+	fObjectInstance = 2
+
+	fInstClass      = 1
+	fInstSet        = 2
+	fInstValues     = 3
+	fInstQualifiers = 4
+	fInstNamespace  = 5
+	fInstServer     = 6
+
+	fValueType   = 1
+	fValueInt    = 2
+	fValueUint   = 3
+	fValueReal32 = 4
+	fValueReal64 = 5
+	fValueStr    = 6
+	fValueObject = 7
+	fValueArray  = 8
+
+	fArrayElems = 1
+
+	fContextValues = 1
+	fNamedName     = 1
+	fNamedValue    = 2
+)
+
+// ---- encoding ----------------------------------------------------------------
+
+// Encoder writes ObjectBatch messages for one stream. It is not safe for
+// concurrent use.
+type Encoder struct {
+	ids     map[*cim.Class]uint32
+	pending map[*cim.Class]bool
+	next    uint32
+	classes []byte // class definitions of the batch being built
+	hint    int    // the size of the last batch, to size the next
+}
+
+// NewEncoder returns an Encoder with an empty class table.
+func NewEncoder() *Encoder {
+	return &Encoder{ids: map[*cim.Class]uint32{}}
+}
+
+// Encode returns the ObjectBatch of objs. Classes the stream has sent
+// before are not sent again.
+func (e *Encoder) Encode(objs []cim.Object) ([]byte, error) {
+	return e.AppendBatch(nil, objs)
+}
+
+// AppendBatch appends the ObjectBatch of objs to b.
+func (e *Encoder) AppendBatch(b []byte, objs []cim.Object) ([]byte, error) {
+	e.classes = e.classes[:0]
+	ob := make([]byte, 0, e.hint)
+	for _, o := range objs {
+		var err error
+		ob, err = e.appendObject(ob, fBatchObjects, o, 0)
+		if err != nil {
+			return nil, err
+		}
+	}
+	e.hint = len(ob) + len(ob)/8
+	if len(e.classes) == 0 && b == nil {
+		return ob, nil
+	}
+	b = append(b, e.classes...)
+	return append(b, ob...), nil
+}
+
+// beginMsg appends the tag of a length-delimited field and a one-byte
+// placeholder for its length; endMsg writes the length, moving the body
+// when the length needs more bytes.
+func beginMsg(b []byte, field protowire.Number) ([]byte, int) {
+	b = protowire.AppendTag(b, field, protowire.BytesType)
+	return append(b, 0), len(b)
+}
+
+func endMsg(b []byte, pos int) []byte {
+	n := len(b) - pos - 1
+	if n < 0x80 {
+		b[pos] = byte(n)
+		return b
+	}
+	k := protowire.SizeVarint(uint64(n))
+	b = append(b, make([]byte, k-1)...)
+	copy(b[pos+k:], b[pos+1:pos+1+n])
+	protowire.AppendVarint(b[:pos], uint64(n))
+	return b
+}
+
+func appendString(b []byte, field protowire.Number, s string) []byte {
+	if s == "" {
+		return b
+	}
+	b = protowire.AppendTag(b, field, protowire.BytesType)
+	return protowire.AppendString(b, s)
+}
+
+func appendUint(b []byte, field protowire.Number, v uint64) []byte {
+	if v == 0 {
+		return b
+	}
+	b = protowire.AppendTag(b, field, protowire.VarintType)
+	return protowire.AppendVarint(b, v)
+}
+
+func (e *Encoder) appendObject(b []byte, field protowire.Number, o cim.Object, depth int) ([]byte, error) {
+	if depth > maxDepth {
+		return nil, status.New(status.InvalidParameter, "objects nest too deeply")
+	}
+	switch x := o.(type) {
+	case *cim.Class:
+		if x == nil {
+			return nil, status.New(status.InvalidParameter, "a nil class")
+		}
+		id, err := e.classID(x, depth)
+		if err != nil {
+			return nil, err
+		}
+		b, pos := beginMsg(b, field)
+		b = protowire.AppendTag(b, fObjectClass, protowire.VarintType)
+		b = protowire.AppendVarint(b, uint64(id))
+		return endMsg(b, pos), nil
+	case *cim.Instance:
+		if x == nil {
+			return nil, status.New(status.InvalidParameter, "a nil instance")
+		}
+		return e.appendInstance(b, field, x, depth)
+	}
+	return nil, status.Errorf(status.InvalidParameter, "cannot encode an object of type %T", o)
+}
+
+func (e *Encoder) appendInstance(b []byte, field protowire.Number, i *cim.Instance, depth int) ([]byte, error) {
+	cls := i.Class()
+	id, err := e.classID(cls, depth)
+	if err != nil {
+		return nil, err
+	}
+	b, pos := beginMsg(b, field)
+	b, opos := beginMsg(b, fObjectInstance)
+	b = protowire.AppendTag(b, fInstClass, protowire.VarintType)
+	b = protowire.AppendVarint(b, uint64(id))
+
+	props := cls.AllProperties()
+	own := i.Properties()
+	same := len(props) == len(own)
+	for k := 0; same && k < len(props); k++ {
+		same = props[k] == own[k]
+	}
+	var bits [16]byte
+	set := bits[:0]
+	if n := (len(props) + 7) / 8; n > len(bits) {
+		set = make([]byte, 0, n)
+	}
+	set = set[:(len(props)+7)/8]
+	any := false
+	for k := range props {
+		if _, ok := instValue(i, props, same, k); ok {
+			set[k/8] |= 1 << (k % 8)
+			any = true
+		}
+	}
+	if any {
+		b = protowire.AppendTag(b, fInstSet, protowire.BytesType)
+		b = protowire.AppendBytes(b, set)
+		for k, p := range props {
+			v, ok := instValue(i, props, same, k)
+			if !ok {
+				continue
+			}
+			if b, err = e.appendValue(b, fInstValues, v, p.Type, depth); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if b, err = e.appendQualifiers(b, fInstQualifiers, i.Qualifiers, depth); err != nil {
+		return nil, err
+	}
+	// Namespace and server go only where they differ from the class's,
+	// which a spawned instance takes.
+	if i.Namespace != cls.Namespace {
+		b = protowire.AppendTag(b, fInstNamespace, protowire.BytesType)
+		b = protowire.AppendString(b, i.Namespace)
+	}
+	if i.Server != cls.Server {
+		b = protowire.AppendTag(b, fInstServer, protowire.BytesType)
+		b = protowire.AppendString(b, i.Server)
+	}
+	b = endMsg(b, opos)
+	return endMsg(b, pos), nil
+}
+
+// instValue returns the instance's value for class property k and
+// whether it is the instance's own.
+func instValue(i *cim.Instance, props []*cim.Property, same bool, k int) (cim.Value, bool) {
+	if same {
+		return i.At(k), i.IsSet(k)
+	}
+	idx := i.PropertyIndex(props[k].Name)
+	if idx < 0 {
+		return cim.Value{}, false
+	}
+	return i.At(idx), i.IsSet(idx)
+}
+
+// classID returns the id of a class, writing its definition (and its
+// superclasses') into the batch when the stream has not sent it.
+func (e *Encoder) classID(c *cim.Class, depth int) (uint32, error) {
+	if id, ok := e.ids[c]; ok {
+		return id, nil
+	}
+	if e.pending[c] {
+		return 0, status.Errorf(status.InvalidParameter, "class %s embeds itself in its own definition", c.Name)
+	}
+	if e.next >= maxClasses {
+		return 0, status.New(status.QuotaViolation, "too many classes in one stream")
+	}
+	if e.pending == nil {
+		e.pending = map[*cim.Class]bool{}
+	}
+	e.pending[c] = true
+	defer delete(e.pending, c)
+	var parent uint32
+	if p := c.Parent(); p != nil {
+		var err error
+		if parent, err = e.classID(p, depth); err != nil {
+			return 0, err
+		}
+	}
+	var body []byte
+	body = appendUint(body, fClassParent, uint64(parent))
+	body = appendString(body, fClassName, c.Name)
+	body = appendString(body, fClassSuperclass, c.Superclass)
+	body = appendString(body, fClassNamespace, c.Namespace)
+	body = appendString(body, fClassServer, c.Server)
+	var err error
+	if body, err = e.appendQualifiers(body, fClassQualifiers, c.Qualifiers, depth); err != nil {
+		return 0, err
+	}
+	for _, p := range c.Properties {
+		if body, err = e.appendProperty(body, fClassProperties, p, depth); err != nil {
+			return 0, err
+		}
+	}
+	for _, m := range c.Methods {
+		if m == nil {
+			continue
+		}
+		var pos int
+		body, pos = beginMsg(body, fClassMethods)
+		body = appendString(body, fMethodName, m.Name)
+		body = appendUint(body, fMethodReturnType, uint64(m.ReturnType))
+		body = appendString(body, fMethodReturnRef, m.ReturnRef)
+		if body, err = e.appendQualifiers(body, fMethodQualifiers, m.Qualifiers, depth); err != nil {
+			return 0, err
+		}
+		for _, p := range m.Parameters {
+			if body, err = e.appendProperty(body, fMethodParameters, p, depth); err != nil {
+				return 0, err
+			}
+		}
+		body = endMsg(body, pos)
+	}
+	e.next++
+	id := e.next
+	e.ids[c] = id
+	var pos int
+	e.classes, pos = beginMsg(e.classes, fBatchClasses)
+	e.classes = protowire.AppendTag(e.classes, fClassID, protowire.VarintType)
+	e.classes = protowire.AppendVarint(e.classes, uint64(id))
+	e.classes = append(e.classes, body...)
+	e.classes = endMsg(e.classes, pos)
+	return id, nil
+}
+
+func (e *Encoder) appendProperty(b []byte, field protowire.Number, p *cim.Property, depth int) ([]byte, error) {
+	if p == nil {
+		return b, nil
+	}
+	b, pos := beginMsg(b, field)
+	b = appendString(b, fPropName, p.Name)
+	b = appendUint(b, fPropType, uint64(p.Type))
+	b = appendString(b, fPropClassRef, p.ClassRef)
+	var err error
+	if p.Value.Type() != cim.TypeEmpty {
+		if b, err = e.appendValue(b, fPropValue, p.Value, p.Type, depth); err != nil {
+			return nil, err
+		}
+	}
+	if b, err = e.appendQualifiers(b, fPropQualifiers, p.Qualifiers, depth); err != nil {
+		return nil, err
+	}
+	return endMsg(b, pos), nil
+}
+
+func (e *Encoder) appendQualifiers(b []byte, field protowire.Number, qs cim.Qualifiers, depth int) ([]byte, error) {
+	for _, q := range qs {
+		var pos int
+		b, pos = beginMsg(b, field)
+		b = appendString(b, fQualName, q.Name)
+		if q.Value.Type() != cim.TypeEmpty {
+			var err error
+			if b, err = e.appendValue(b, fQualValue, q.Value, 0, depth); err != nil {
+				return nil, err
+			}
+		}
+		b = appendUint(b, fQualFlavor, uint64(q.Flavor))
+		b = endMsg(b, pos)
+	}
+	return b, nil
+}
+
+// appendValue writes a Value message; want is the type the value is
+// declared with (0 for none), which the message then leaves out.
+func (e *Encoder) appendValue(b []byte, field protowire.Number, v cim.Value, want cim.Type, depth int) ([]byte, error) {
+	b, pos := beginMsg(b, field)
+	t := v.Type()
+	if t != want {
+		b = protowire.AppendTag(b, fValueType, protowire.VarintType)
+		b = protowire.AppendVarint(b, uint64(t))
+	}
+	if !v.IsNull() {
+		var err error
+		if b, err = e.appendScalar(b, v, t, depth); err != nil {
+			return nil, err
+		}
+	}
+	return endMsg(b, pos), nil
+}
+
+func (e *Encoder) appendScalar(b []byte, v cim.Value, t cim.Type, depth int) ([]byte, error) {
+	if t.IsArray() {
+		elems, _ := v.Array()
+		b, pos := beginMsg(b, fValueArray)
+		for _, el := range elems {
+			var err error
+			if b, err = e.appendValue(b, fArrayElems, el, t.Base(), depth+1); err != nil {
+				return nil, err
+			}
+		}
+		return endMsg(b, pos), nil
+	}
+	switch t {
+	case cim.TypeSint8, cim.TypeSint16, cim.TypeSint32, cim.TypeSint64:
+		n, _ := v.Int()
+		b = protowire.AppendTag(b, fValueInt, protowire.VarintType)
+		return protowire.AppendVarint(b, protowire.EncodeZigZag(n)), nil
+	case cim.TypeUint8, cim.TypeUint16, cim.TypeUint32, cim.TypeUint64, cim.TypeChar16, cim.TypeBoolean:
+		n, _ := v.Uint()
+		b = protowire.AppendTag(b, fValueUint, protowire.VarintType)
+		return protowire.AppendVarint(b, n), nil
+	case cim.TypeReal32:
+		f, _ := v.Float()
+		b = protowire.AppendTag(b, fValueReal32, protowire.Fixed32Type)
+		return protowire.AppendFixed32(b, math.Float32bits(float32(f))), nil
+	case cim.TypeReal64:
+		f, _ := v.Float()
+		b = protowire.AppendTag(b, fValueReal64, protowire.Fixed64Type)
+		return protowire.AppendFixed64(b, math.Float64bits(f)), nil
+	case cim.TypeString, cim.TypeDateTime, cim.TypeReference:
+		s, _ := v.Str()
+		b = protowire.AppendTag(b, fValueStr, protowire.BytesType)
+		return protowire.AppendString(b, s), nil
+	case cim.TypeObject:
+		o, _ := v.Object()
+		return e.appendObject(b, fValueObject, o, depth+1)
+	}
+	return nil, status.Errorf(status.InvalidCIMType, "cannot encode a value of type %s", t)
+}
+
+// AppendContext appends a Context message.
+func (e *Encoder) AppendContext(b []byte, c *wbem.Context) ([]byte, error) {
+	for _, name := range c.Names() {
+		v, err := c.GetValue(name)
+		if err != nil {
+			continue
+		}
+		if b, err = e.appendNamed(b, fContextValues, name, v); err != nil {
+			return nil, err
+		}
+	}
+	return b, nil
+}
+
+func (e *Encoder) appendNamed(b []byte, field protowire.Number, name string, v cim.Value) ([]byte, error) {
+	b, pos := beginMsg(b, field)
+	b = appendString(b, fNamedName, name)
+	if v.Type() != cim.TypeEmpty {
+		var err error
+		if b, err = e.appendValue(b, fNamedValue, v, 0, 0); err != nil {
+			return nil, err
+		}
+	}
+	return endMsg(b, pos), nil
+}
+
+// AppendKeys appends a Context message of key values.
+func (e *Encoder) AppendKeys(b []byte, keys map[string]cim.Value) ([]byte, error) {
+	for name, v := range keys {
+		var err error
+		if b, err = e.appendNamed(b, fContextValues, name, v); err != nil {
+			return nil, err
+		}
+	}
+	return b, nil
+}
+
+// EncodeObject returns a standalone ObjectBatch of one object (nil for a
+// nil object).
+func EncodeObject(o cim.Object) ([]byte, error) {
+	if o == nil {
+		return nil, nil
+	}
+	switch x := o.(type) {
+	case *cim.Instance:
+		if x == nil {
+			return nil, nil
+		}
+	case *cim.Class:
+		if x == nil {
+			return nil, nil
+		}
+	}
+	return NewEncoder().Encode([]cim.Object{o})
+}
+
+// EncodeContext returns a standalone Context message.
+func EncodeContext(c *wbem.Context) ([]byte, error) {
+	if c == nil {
+		return nil, nil
+	}
+	return NewEncoder().AppendContext(nil, c)
+}
+
+// ---- decoding ----------------------------------------------------------------
+
+// Decoder reads ObjectBatch messages of one stream. It is not safe for
+// concurrent use.
+type Decoder struct {
+	classes []*cim.Class
+	hint    int // the objects of the last batch, to size the next
+	// The last namespace and server an instance named: instances of a
+	// stream share them.
+	lastNS, lastServer string
+}
+
+// str returns b as a string, reusing *last when it is the same text.
+func str(b []byte, last *string) string {
+	if string(b) == *last {
+		return *last
+	}
+	*last = string(b)
+	return *last
+}
+
+// NewDecoder returns a Decoder with an empty class table.
+func NewDecoder() *Decoder { return &Decoder{} }
+
+func malformed(what string) error {
+	return status.Errorf(status.InvalidParameter, "malformed %s on the wire", what)
+}
+
+// field is one field of a message as next reads it.
+type field struct {
+	num protowire.Number
+	typ protowire.Type
+	v   []byte // BytesType
+	n   uint64 // VarintType, Fixed32Type, Fixed64Type
+}
+
+// next reads the next field of b; done is true at the end.
+func next(b []byte, what string) (f field, rest []byte, done bool, err error) {
+	for len(b) > 0 {
+		var (
+			num protowire.Number
+			typ protowire.Type
+			k   int
+		)
+		if b[0] < 0x80 { // a one-byte tag
+			num, typ, k = protowire.Number(b[0]>>3), protowire.Type(b[0]&7), 1
+		} else {
+			num, typ, k = protowire.ConsumeTag(b)
+			if k < 0 {
+				return f, nil, false, malformed(what)
+			}
+		}
+		if num == 0 {
+			return f, nil, false, malformed(what)
+		}
+		b = b[k:]
+		f.num, f.typ = num, typ
+		switch typ {
+		case protowire.VarintType:
+			if len(b) > 0 && b[0] < 0x80 {
+				f.n, k = uint64(b[0]), 1
+			} else {
+				f.n, k = protowire.ConsumeVarint(b)
+			}
+		case protowire.Fixed32Type:
+			var x uint32
+			x, k = protowire.ConsumeFixed32(b)
+			f.n = uint64(x)
+		case protowire.Fixed64Type:
+			f.n, k = protowire.ConsumeFixed64(b)
+		case protowire.BytesType:
+			if len(b) > 0 && b[0] < 0x80 && int(b[0]) < len(b) {
+				l := int(b[0])
+				f.v, k = b[1:1+l:1+l], 1+l
+			} else {
+				f.v, k = protowire.ConsumeBytes(b)
+			}
+		default:
+			k = protowire.ConsumeFieldValue(num, typ, b)
+			if k < 0 {
+				return f, nil, false, malformed(what)
+			}
+			b = b[k:]
+			continue // a group: skipped
+		}
+		if k < 0 {
+			return f, nil, false, malformed(what)
+		}
+		return f, b[k:], false, nil
+	}
+	return f, nil, true, nil
+}
+
+// fields walks the fields of a message.
+func fields(b []byte, what string, fn func(num protowire.Number, typ protowire.Type, v []byte, n uint64) error) error {
+	for len(b) > 0 {
+		num, typ, k := protowire.ConsumeTag(b)
+		if k < 0 {
+			return malformed(what)
+		}
+		b = b[k:]
+		var (
+			val []byte
+			n   uint64
+		)
+		switch typ {
+		case protowire.VarintType:
+			n, k = protowire.ConsumeVarint(b)
+		case protowire.Fixed32Type:
+			var x uint32
+			x, k = protowire.ConsumeFixed32(b)
+			n = uint64(x)
+		case protowire.Fixed64Type:
+			n, k = protowire.ConsumeFixed64(b)
+		case protowire.BytesType:
+			val, k = protowire.ConsumeBytes(b)
+		default:
+			k = protowire.ConsumeFieldValue(num, typ, b)
+			if k < 0 {
+				return malformed(what)
+			}
+			b = b[k:]
+			continue // unknown group: skipped
+		}
+		if k < 0 {
+			return malformed(what)
+		}
+		b = b[k:]
+		if err := fn(num, typ, val, n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Decode reads an ObjectBatch.
+func (d *Decoder) Decode(b []byte) ([]cim.Object, error) {
+	objs := make([]cim.Object, 0, d.hint)
+	for {
+		f, rest, done, err := next(b, "object batch")
+		if err != nil {
+			return nil, err
+		}
+		if done {
+			d.hint = max(d.hint, len(objs))
+			return objs, nil
+		}
+		b = rest
+		if f.typ != protowire.BytesType {
+			continue
+		}
+		switch f.num {
+		case fBatchClasses:
+			if err := d.classDef(f.v); err != nil {
+				return nil, err
+			}
+		case fBatchObjects:
+			o, err := d.object(f.v, 0)
+			if err != nil {
+				return nil, err
+			}
+			objs = append(objs, o)
+		}
+	}
+}
+
+func (d *Decoder) class(id uint64) (*cim.Class, error) {
+	if id == 0 || id > uint64(len(d.classes)) {
+		return nil, malformed("class id")
+	}
+	return d.classes[id-1], nil
+}
+
+func (d *Decoder) classDef(b []byte) error {
+	c := &cim.Class{}
+	var id, parent uint64
+	err := fields(b, "class", func(num protowire.Number, typ protowire.Type, v []byte, n uint64) error {
+		switch {
+		case num == fClassID && typ == protowire.VarintType:
+			id = n
+		case num == fClassParent && typ == protowire.VarintType:
+			parent = n
+		case num == fClassName && typ == protowire.BytesType:
+			c.Name = string(v)
+		case num == fClassSuperclass && typ == protowire.BytesType:
+			c.Superclass = string(v)
+		case num == fClassNamespace && typ == protowire.BytesType:
+			c.Namespace = string(v)
+		case num == fClassServer && typ == protowire.BytesType:
+			c.Server = string(v)
+		case num == fClassQualifiers && typ == protowire.BytesType:
+			q, err := d.qualifier(v)
+			if err != nil {
+				return err
+			}
+			c.Qualifiers = append(c.Qualifiers, q)
+		case num == fClassProperties && typ == protowire.BytesType:
+			p, err := d.property(v)
+			if err != nil {
+				return err
+			}
+			c.Properties = append(c.Properties, p)
+		case num == fClassMethods && typ == protowire.BytesType:
+			m, err := d.method(v)
+			if err != nil {
+				return err
+			}
+			c.Methods = append(c.Methods, m)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if id != uint64(len(d.classes))+1 || len(d.classes) >= maxClasses {
+		return malformed("class id")
+	}
+	if parent != 0 {
+		p, err := d.class(parent)
+		if err != nil {
+			return err
+		}
+		// The class is linked even when it does not validate: the receiver
+		// (PutClass) reports its faults with their own codes.
+		if err := c.SetParent(p); status.CodeOf(err) == status.CircularReference {
+			return err
+		}
+	}
+	d.classes = append(d.classes, c)
+	return nil
+}
+
+func (d *Decoder) property(b []byte) (*cim.Property, error) {
+	p := &cim.Property{}
+	var val []byte
+	hasVal := false
+	err := fields(b, "property", func(num protowire.Number, typ protowire.Type, v []byte, n uint64) error {
+		switch {
+		case num == fPropName && typ == protowire.BytesType:
+			p.Name = string(v)
+		case num == fPropType && typ == protowire.VarintType:
+			if n > math.MaxUint16 {
+				return malformed("type")
+			}
+			p.Type = cim.Type(n)
+		case num == fPropClassRef && typ == protowire.BytesType:
+			p.ClassRef = string(v)
+		case num == fPropValue && typ == protowire.BytesType:
+			val, hasVal = v, true
+		case num == fPropQualifiers && typ == protowire.BytesType:
+			q, err := d.qualifier(v)
+			if err != nil {
+				return err
+			}
+			p.Qualifiers = append(p.Qualifiers, q)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if hasVal {
+		if p.Value, err = d.value(val, p.Type, 0); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+func (d *Decoder) method(b []byte) (*cim.Method, error) {
+	m := &cim.Method{}
+	err := fields(b, "method", func(num protowire.Number, typ protowire.Type, v []byte, n uint64) error {
+		switch {
+		case num == fMethodName && typ == protowire.BytesType:
+			m.Name = string(v)
+		case num == fMethodReturnType && typ == protowire.VarintType:
+			if n > math.MaxUint16 {
+				return malformed("type")
+			}
+			m.ReturnType = cim.Type(n)
+		case num == fMethodReturnRef && typ == protowire.BytesType:
+			m.ReturnRef = string(v)
+		case num == fMethodQualifiers && typ == protowire.BytesType:
+			q, err := d.qualifier(v)
+			if err != nil {
+				return err
+			}
+			m.Qualifiers = append(m.Qualifiers, q)
+		case num == fMethodParameters && typ == protowire.BytesType:
+			p, err := d.property(v)
+			if err != nil {
+				return err
+			}
+			m.Parameters = append(m.Parameters, p)
+		}
+		return nil
+	})
+	return m, err
+}
+
+func (d *Decoder) qualifier(b []byte) (cim.Qualifier, error) {
+	var q cim.Qualifier
+	var val []byte
+	hasVal := false
+	err := fields(b, "qualifier", func(num protowire.Number, typ protowire.Type, v []byte, n uint64) error {
+		switch {
+		case num == fQualName && typ == protowire.BytesType:
+			q.Name = string(v)
+		case num == fQualValue && typ == protowire.BytesType:
+			val, hasVal = v, true
+		case num == fQualFlavor && typ == protowire.VarintType:
+			if n > math.MaxUint32 {
+				return malformed("flavor")
+			}
+			q.Flavor = cim.Flavor(n)
+		}
+		return nil
+	})
+	if err == nil && hasVal {
+		q.Value, err = d.value(val, 0, 0)
+	}
+	return q, err
+}
+
+func (d *Decoder) object(b []byte, depth int) (cim.Object, error) {
+	if depth > maxDepth {
+		return nil, malformed("object nesting")
+	}
+	var out cim.Object
+	for {
+		f, rest, done, err := next(b, "object")
+		if err != nil {
+			return nil, err
+		}
+		if done {
+			break
+		}
+		b = rest
+		switch {
+		case f.num == fObjectClass && f.typ == protowire.VarintType:
+			c, err := d.class(f.n)
+			if err != nil {
+				return nil, err
+			}
+			out = c
+		case f.num == fObjectInstance && f.typ == protowire.BytesType:
+			i, err := d.instance(f.v, depth)
+			if err != nil {
+				return nil, err
+			}
+			out = i
+		}
+	}
+	if out == nil {
+		return nil, malformed("object")
+	}
+	return out, nil
+}
+
+func (d *Decoder) instance(b []byte, depth int) (*cim.Instance, error) {
+	var (
+		inst     *cim.Instance
+		props    []*cim.Property
+		set      []byte
+		hasSet   bool
+		pos      = -1 // the property of the last value
+		pending  [][]byte
+		quals    cim.Qualifiers
+		ns, serv *string
+	)
+	// put decodes the value of the next set property.
+	put := func(v []byte) error {
+		for pos++; pos < len(props) && (pos/8 >= len(set) || set[pos/8]&(1<<(pos%8)) == 0); pos++ {
+		}
+		if pos >= len(props) {
+			return malformed("instance values")
+		}
+		val, err := d.value(v, props[pos].Type, depth)
+		if err != nil {
+			return err
+		}
+		return inst.PutAt(pos, val)
+	}
+	for {
+		f, rest, done, err := next(b, "instance")
+		if err != nil {
+			return nil, err
+		}
+		if done {
+			break
+		}
+		b = rest
+		switch {
+		case f.num == fInstClass && f.typ == protowire.VarintType:
+			if inst != nil {
+				return nil, malformed("instance with two classes")
+			}
+			cls, err := d.class(f.n)
+			if err != nil {
+				return nil, err
+			}
+			if inst, err = cls.SpawnInstance(); err != nil {
+				return nil, err
+			}
+			props = inst.Properties()
+		case f.num == fInstSet && f.typ == protowire.BytesType:
+			if hasSet {
+				return nil, malformed("instance property set")
+			}
+			set, hasSet = f.v, true
+		case f.num == fInstValues && f.typ == protowire.BytesType:
+			if inst == nil || !hasSet || pending != nil {
+				pending = append(pending, f.v)
+				continue
+			}
+			if err := put(f.v); err != nil {
+				return nil, err
+			}
+		case f.num == fInstQualifiers && f.typ == protowire.BytesType:
+			q, err := d.qualifier(f.v)
+			if err != nil {
+				return nil, err
+			}
+			quals = append(quals, q)
+		case f.num == fInstNamespace && f.typ == protowire.BytesType:
+			x := str(f.v, &d.lastNS)
+			ns = &x
+		case f.num == fInstServer && f.typ == protowire.BytesType:
+			x := str(f.v, &d.lastServer)
+			serv = &x
+		}
+	}
+	if inst == nil {
+		return nil, malformed("instance without a class")
+	}
+	if len(set) > (len(props)+7)/8 || (len(set) > 0 && len(props)%8 != 0 && set[len(set)-1]>>(len(props)%8) != 0) {
+		return nil, malformed("instance property set")
+	}
+	for _, v := range pending {
+		if err := put(v); err != nil {
+			return nil, err
+		}
+	}
+	// Every set property has its value.
+	for pos++; pos < len(props); pos++ {
+		if pos/8 < len(set) && set[pos/8]&(1<<(pos%8)) != 0 {
+			return nil, malformed("instance values")
+		}
+	}
+	inst.Qualifiers = quals
+	if ns != nil {
+		inst.Namespace = *ns
+	}
+	if serv != nil {
+		inst.Server = *serv
+	}
+	return inst, nil
+}
+
+// value reads a Value message declared with type want (0 for none).
+func (d *Decoder) value(b []byte, want cim.Type, depth int) (cim.Value, error) {
+	if depth > maxDepth {
+		return cim.Value{}, malformed("value nesting")
+	}
+	// The common case: one field, of the declared type.
+	if want != cim.TypeEmpty && len(b) >= 2 {
+		switch b[0] {
+		case byte(fValueUint<<3 | protowire.VarintType), byte(fValueInt<<3 | protowire.VarintType):
+			if n, k := protowire.ConsumeVarint(b[1:]); k > 0 && 1+k == len(b) && want.Valid() {
+				return d.build(want, protowire.Number(b[0]>>3), n, nil, depth)
+			}
+		case byte(fValueStr<<3 | protowire.BytesType):
+			if v, k := protowire.ConsumeBytes(b[1:]); k > 0 && 1+k == len(b) && want.Valid() {
+				return d.build(want, fValueStr, 0, v, depth)
+			}
+		}
+	}
+	t := want
+	var (
+		kind   protowire.Number
+		n      uint64
+		data   []byte
+		hasVal bool
+	)
+	for {
+		f, rest, done, err := next(b, "value")
+		if err != nil {
+			return cim.Value{}, err
+		}
+		if done {
+			break
+		}
+		b = rest
+		switch f.num {
+		case fValueType:
+			if f.typ != protowire.VarintType || f.n > math.MaxUint16 {
+				return cim.Value{}, malformed("value type")
+			}
+			t = cim.Type(f.n)
+		case fValueInt, fValueUint, fValueReal32, fValueReal64, fValueStr, fValueObject, fValueArray:
+			kind, n, data, hasVal = f.num, f.n, f.v, true
+			wantType := protowire.BytesType
+			switch f.num {
+			case fValueInt, fValueUint:
+				wantType = protowire.VarintType
+			case fValueReal32:
+				wantType = protowire.Fixed32Type
+			case fValueReal64:
+				wantType = protowire.Fixed64Type
+			}
+			if f.typ != wantType {
+				return cim.Value{}, malformed("value")
+			}
+		}
+	}
+	if t == cim.TypeEmpty {
+		if hasVal {
+			return cim.Value{}, malformed("untyped value")
+		}
+		return cim.Value{}, nil
+	}
+	if !t.Valid() {
+		return cim.Value{}, status.Errorf(status.InvalidCIMType, "invalid CIM type %d on the wire", uint16(t))
+	}
+	if !hasVal {
+		return cim.Null(t), nil
+	}
+	return d.build(t, kind, n, data, depth)
+}
+
+// build makes a value of type t from its field.
+func (d *Decoder) build(t cim.Type, kind protowire.Number, n uint64, data []byte, depth int) (cim.Value, error) {
+	mismatch := func() (cim.Value, error) {
+		return cim.Value{}, status.Errorf(status.TypeMismatch, "a value of type %s on the wire has the wrong kind", t)
+	}
+	if t.IsArray() {
+		if kind != fValueArray {
+			return mismatch()
+		}
+		var elems []cim.Value
+		err := fields(data, "array", func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
+			if num != fArrayElems || typ != protowire.BytesType {
+				return nil
+			}
+			el, err := d.value(v, t.Base(), depth+1)
+			if err != nil {
+				return err
+			}
+			elems = append(elems, el)
+			return nil
+		})
+		if err != nil {
+			return cim.Value{}, err
+		}
+		return cim.Array(t.Base(), elems...)
+	}
+	switch t {
+	case cim.TypeSint8, cim.TypeSint16, cim.TypeSint32, cim.TypeSint64:
+		if kind != fValueInt {
+			return mismatch()
+		}
+		x := protowire.DecodeZigZag(n)
+		switch t {
+		case cim.TypeSint8:
+			if x != int64(int8(x)) {
+				return mismatch()
+			}
+			return cim.Sint8(int8(x)), nil
+		case cim.TypeSint16:
+			if x != int64(int16(x)) {
+				return mismatch()
+			}
+			return cim.Sint16(int16(x)), nil
+		case cim.TypeSint32:
+			if x != int64(int32(x)) {
+				return mismatch()
+			}
+			return cim.Sint32(int32(x)), nil
+		}
+		return cim.Sint64(x), nil
+	case cim.TypeUint8, cim.TypeUint16, cim.TypeUint32, cim.TypeUint64, cim.TypeChar16, cim.TypeBoolean:
+		if kind != fValueUint {
+			return mismatch()
+		}
+		switch t {
+		case cim.TypeUint8:
+			if n > math.MaxUint8 {
+				return mismatch()
+			}
+			return cim.Uint8(uint8(n)), nil
+		case cim.TypeUint16:
+			if n > math.MaxUint16 {
+				return mismatch()
+			}
+			return cim.Uint16(uint16(n)), nil
+		case cim.TypeChar16:
+			if n > math.MaxUint16 {
+				return mismatch()
+			}
+			return cim.Char16(uint16(n)), nil
+		case cim.TypeUint32:
+			if n > math.MaxUint32 {
+				return mismatch()
+			}
+			return cim.Uint32(uint32(n)), nil
+		case cim.TypeBoolean:
+			if n > 1 {
+				return mismatch()
+			}
+			return cim.Boolean(n == 1), nil
+		}
+		return cim.Uint64(n), nil
+	case cim.TypeReal32:
+		if kind != fValueReal32 {
+			return mismatch()
+		}
+		return cim.Real32(math.Float32frombits(uint32(n))), nil
+	case cim.TypeReal64:
+		if kind != fValueReal64 {
+			return mismatch()
+		}
+		return cim.Real64(math.Float64frombits(n)), nil
+	case cim.TypeString:
+		if kind != fValueStr {
+			return mismatch()
+		}
+		return cim.String(string(data)), nil
+	case cim.TypeDateTime:
+		if kind != fValueStr {
+			return mismatch()
+		}
+		return cim.ParseDateTimeValue(string(data))
+	case cim.TypeReference:
+		if kind != fValueStr {
+			return mismatch()
+		}
+		return cim.ReferenceText(string(data))
+	case cim.TypeObject:
+		if kind != fValueObject {
+			return mismatch()
+		}
+		o, err := d.object(data, depth+1)
+		if err != nil {
+			return cim.Value{}, err
+		}
+		return cim.Embedded(o), nil
+	}
+	return mismatch()
+}
+
+// DecodeContext reads a Context message; an empty one is a nil Context.
+func (d *Decoder) DecodeContext(b []byte) (*wbem.Context, error) {
+	if len(b) == 0 {
+		return nil, nil
+	}
+	c := wbem.NewContext()
+	err := d.named(b, func(name string, v cim.Value) error { return c.SetValue(name, v) })
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// DecodeKeys reads a Context message of key values.
+func (d *Decoder) DecodeKeys(b []byte) (map[string]cim.Value, error) {
+	m := map[string]cim.Value{}
+	err := d.named(b, func(name string, v cim.Value) error {
+		m[name] = v
+		return nil
+	})
+	return m, err
+}
+
+func (d *Decoder) named(b []byte, fn func(string, cim.Value) error) error {
+	return fields(b, "context", func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
+		if num != fContextValues || typ != protowire.BytesType {
+			return nil
+		}
+		var (
+			name   string
+			val    []byte
+			hasVal bool
+		)
+		err := fields(v, "context value", func(num protowire.Number, typ protowire.Type, v []byte, _ uint64) error {
+			switch {
+			case num == fNamedName && typ == protowire.BytesType:
+				name = string(v)
+			case num == fNamedValue && typ == protowire.BytesType:
+				val, hasVal = v, true
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		var cv cim.Value
+		if hasVal {
+			if cv, err = d.value(val, 0, 0); err != nil {
+				return err
+			}
+		}
+		if name == "" {
+			return malformed("context value name")
+		}
+		return fn(name, cv)
+	})
+}
+
+// DecodeObject reads a standalone ObjectBatch of at most one object.
+func DecodeObject(b []byte) (cim.Object, error) {
+	if len(b) == 0 {
+		return nil, nil
+	}
+	objs, err := NewDecoder().Decode(b)
+	if err != nil {
+		return nil, err
+	}
+	if len(objs) != 1 {
+		return nil, malformed("single object")
+	}
+	return objs[0], nil
+}
+
+// DecodeContext reads a standalone Context message.
+func DecodeContext(b []byte) (*wbem.Context, error) {
+	return NewDecoder().DecodeContext(b)
+}

@@ -1,0 +1,293 @@
+package native
+
+import (
+	"bytes"
+	"testing"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/gowmi/gowmi/cim"
+	"github.com/gowmi/gowmi/protocol/native/pb"
+	"github.com/gowmi/gowmi/wbem"
+)
+
+// testObjects returns a class hierarchy with every CIM type and instances
+// of it, with embedded objects, arrays, NULLs, defaults and qualifiers.
+func testObjects(t testing.TB) (*cim.Class, *cim.Class, []cim.Object) {
+	key := cim.Qualifiers{{Name: "Key", Value: cim.Boolean(true), Flavor: cim.FlavorToSubclass | cim.FlavorNotOverridable}}
+	base := cim.NewClass("Test_Base", nil)
+	base.Namespace, base.Server = `root\test`, "host"
+	base.Qualifiers = cim.Qualifiers{{Name: "Description", Value: cim.String("base class"), Flavor: cim.FlavorToSubclass | cim.FlavorAmended}}
+	base.Properties = []*cim.Property{
+		{Name: "Id", Type: cim.TypeUint64, Qualifiers: key},
+		{Name: "Name", Type: cim.TypeString, Value: cim.String("default name")},
+	}
+	base.Methods = []*cim.Method{{Name: "Run", ReturnType: cim.TypeUint32, Qualifiers: cim.Qualifiers{{Name: "Static", Value: cim.Boolean(true)}},
+		Parameters: []*cim.Property{{Name: "In1", Type: cim.TypeString, Qualifiers: cim.Qualifiers{{Name: "In", Value: cim.Boolean(true)}, {Name: "ID", Value: cim.Sint32(0)}}}}}}
+	if err := base.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	emb := cim.NewClass("Test_Embedded", nil)
+	emb.Properties = []*cim.Property{{Name: "X", Type: cim.TypeSint32}}
+	derived := cim.NewClass("Test_All", base)
+	dt, _ := cim.ParseDateTimeValue("20240102030405.123456+060")
+	ref, _ := cim.ReferenceText(`Test_Base.Id=7`)
+	derived.Properties = []*cim.Property{
+		{Name: "S8", Type: cim.TypeSint8}, {Name: "U8", Type: cim.TypeUint8},
+		{Name: "S16", Type: cim.TypeSint16}, {Name: "U16", Type: cim.TypeUint16},
+		{Name: "S32", Type: cim.TypeSint32}, {Name: "U32", Type: cim.TypeUint32, Value: cim.Uint32(42)},
+		{Name: "S64", Type: cim.TypeSint64}, {Name: "U64", Type: cim.TypeUint64},
+		{Name: "R32", Type: cim.TypeReal32}, {Name: "R64", Type: cim.TypeReal64},
+		{Name: "B", Type: cim.TypeBoolean}, {Name: "C16", Type: cim.TypeChar16},
+		{Name: "DT", Type: cim.TypeDateTime}, {Name: "Ref", Type: cim.TypeReference, ClassRef: "Test_Base"},
+		{Name: "Obj", Type: cim.TypeObject, ClassRef: "Test_Embedded"},
+		{Name: "Strs", Type: cim.TypeString | cim.TypeArray},
+		{Name: "Nums", Type: cim.TypeSint16 | cim.TypeArray},
+		{Name: "Objs", Type: cim.TypeObject | cim.TypeArray},
+		{Name: "Nothing", Type: cim.TypeString},
+	}
+	if err := derived.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	e := emb.MustSpawn().MustPut("X", cim.Sint32(-5))
+	i1 := derived.MustSpawn()
+	i1.Namespace, i1.Server = `root\test`, "host"
+	for _, kv := range []struct {
+		name string
+		v    cim.Value
+	}{
+		{"Id", cim.Uint64(1<<63 + 5)}, {"S8", cim.Sint8(-128)}, {"U8", cim.Uint8(255)}, {"S16", cim.Sint16(-3)},
+		{"U16", cim.Uint16(65535)}, {"S32", cim.Sint32(-1 << 31)}, {"S64", cim.Sint64(-1 << 63)},
+		{"U64", cim.Uint64(1<<64 - 1)}, {"R32", cim.Real32(1.5)}, {"R64", cim.Real64(-2.25)},
+		{"B", cim.Boolean(true)}, {"C16", cim.Char16(0xD800)}, {"DT", dt}, {"Ref", ref},
+		{"Obj", cim.Embedded(e)}, {"Strs", cim.Strings("a", "", "ü")},
+		{"Nums", cim.MustArray(cim.TypeSint16, cim.Sint16(1), cim.Sint16(-1))},
+		{"Objs", cim.MustArray(cim.TypeObject, cim.Embedded(e), cim.Embedded(emb))},
+		{"Nothing", cim.Null(cim.TypeString)},
+	} {
+		i1.MustPut(kv.name, kv.v)
+	}
+	i1.Qualifiers = cim.Qualifiers{{Name: "Note", Value: cim.String("x"), Flavor: cim.FlavorToInstance}}
+	i2 := derived.MustSpawn().MustPut("Id", cim.Uint64(2))
+	b2 := base.MustSpawn().MustPut("Id", cim.Uint64(3))
+	return base, derived, []cim.Object{i1, i2, b2, derived, emb}
+}
+
+func TestCodecRoundTrip(t *testing.T) {
+	_, _, objs := testObjects(t)
+	enc, dec := NewEncoder(), NewDecoder()
+	b, err := enc.Encode(objs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := dec.Decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(objs) {
+		t.Fatalf("decoded %d objects, want %d", len(got), len(objs))
+	}
+	for k := range objs {
+		if !got[k].CompareTo(objs[k], cim.CompareIncludeAll) {
+			t.Errorf("object %d differs:\n got %s\nwant %s", k, got[k].MOF(), objs[k].MOF())
+		}
+		// __PATH, __DERIVATION and friends come out the same too.
+		for _, sp := range []string{"__PATH", "__RELPATH", "__DERIVATION", "__PROPERTY_COUNT"} {
+			a, _ := got[k].Get(sp)
+			w, _ := objs[k].Get(sp)
+			if !a.Equal(w) {
+				t.Errorf("object %d %s = %v, want %v", k, sp, a, w)
+			}
+		}
+	}
+	gi, wi := got[1].(*cim.Instance), objs[1].(*cim.Instance)
+	for k := range wi.Properties() {
+		if gi.IsSet(k) != wi.IsSet(k) {
+			t.Errorf("IsSet(%d) = %v, want %v", k, gi.IsSet(k), wi.IsSet(k))
+		}
+	}
+
+	// The second batch of the stream refers to the classes it has sent.
+	again, err := enc.Encode(objs[:3])
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, _ := NewEncoder().Encode(objs[:3])
+	if len(again) >= len(first)/2 {
+		t.Errorf("a batch of known classes is %d bytes, the first %d: classes were sent again", len(again), len(first))
+	}
+	got2, err := dec.Decode(again)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got2[0].CompareTo(objs[0], cim.CompareIncludeAll) {
+		t.Error("second batch decodes differently")
+	}
+	// Objects of one stream share their class.
+	if got2[0].Class() != got[0].Class() {
+		t.Error("the decoder made a new class for a known class id")
+	}
+}
+
+// The hand-written encoding is the protobuf of wmi.proto.
+func TestCodecIsProtobuf(t *testing.T) {
+	_, _, objs := testObjects(t)
+	b, err := NewEncoder().Encode(objs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m pb.ObjectBatch
+	if err := proto.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Objects) != len(objs) || len(m.Classes) != 4 {
+		t.Fatalf("protobuf sees %d objects and %d classes", len(m.Objects), len(m.Classes))
+	}
+	if m.Classes[1].Name != "Test_All" || m.Classes[1].Parent != m.Classes[0].Id {
+		t.Errorf("class 2 = %v", m.Classes[1])
+	}
+	// And protobuf's encoding of it reads back the same.
+	b2, err := proto.Marshal(&m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := NewDecoder().Decode(b2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := range objs {
+		if !got[k].CompareTo(objs[k], cim.CompareIncludeAll) {
+			t.Errorf("object %d differs after protobuf's re-encoding", k)
+		}
+	}
+}
+
+func TestContextRoundTrip(t *testing.T) {
+	c := wbem.NewContext()
+	_ = c.SetValue("__GET_EXTENSIONS", cim.Boolean(true))
+	_ = c.SetValue("__GET_EXT_PROPERTIES", cim.Strings("A", "B"))
+	_ = c.SetValue("Untyped", cim.Value{})
+	_ = c.SetValue("N", cim.Sint64(-9))
+	b, err := EncodeContext(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := DecodeContext(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Len() != c.Len() {
+		t.Fatalf("%d values, want %d", got.Len(), c.Len())
+	}
+	for _, n := range c.Names() {
+		a, _ := got.GetValue(n)
+		w, _ := c.GetValue(n)
+		if !a.Equal(w) || a.Type() != w.Type() {
+			t.Errorf("%s = %#v, want %#v", n, a, w)
+		}
+	}
+	if nc, err := DecodeContext(nil); nc != nil || err != nil {
+		t.Errorf("empty context: %v %v", nc, err)
+	}
+}
+
+// A long message body (past 127 bytes) moves when its length is written.
+func TestCodecLongFields(t *testing.T) {
+	c := cim.NewClass("Long", nil)
+	c.Properties = []*cim.Property{{Name: "K", Type: cim.TypeString, Qualifiers: cim.Qualifiers{{Name: "Key", Value: cim.Boolean(true)}}}}
+	long := string(bytes.Repeat([]byte("x"), 70000))
+	i := c.MustSpawn().MustPut("K", cim.String(long))
+	b, err := NewEncoder().Encode([]cim.Object{i})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := NewDecoder().Decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := got[0].Get("K"); v.String() != cim.String(long).String() {
+		t.Error("long string lost")
+	}
+}
+
+func FuzzDecode(f *testing.F) {
+	_, _, objs := testObjects(f)
+	b, err := NewEncoder().Encode(objs)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(b)
+	f.Add([]byte{})
+	ctx, _ := EncodeContext(func() *wbem.Context {
+		c := wbem.NewContext()
+		_ = c.SetValue("a", cim.Uint8(1))
+		return c
+	}())
+	f.Add(ctx)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		objs, err := NewDecoder().Decode(data)
+		_, _ = DecodeContext(data)
+		if err != nil {
+			return
+		}
+		// What decodes encodes again, and reads back the same.
+		b, err := NewEncoder().Encode(objs)
+		if err != nil {
+			return // e.g. an instance of a class that does not validate
+		}
+		again, err := NewDecoder().Decode(b)
+		if err != nil {
+			t.Fatalf("re-encoded objects do not decode: %v", err)
+		}
+		if len(again) != len(objs) {
+			t.Fatalf("%d objects, then %d", len(objs), len(again))
+		}
+		for k := range objs {
+			if !again[k].CompareTo(objs[k], cim.CompareIncludeAll) {
+				t.Fatalf("object %d changed in a round trip", k)
+			}
+		}
+	})
+}
+
+func benchBatch(n int) []cim.Object {
+	c := benchClass()
+	objs := make([]cim.Object, n)
+	for i := range objs {
+		inst := c.MustSpawn()
+		_ = inst.PutAt(0, cim.Uint64(uint64(i)))
+		_ = inst.PutAt(1, cim.String("item"))
+		objs[i] = inst
+	}
+	return objs
+}
+
+func BenchmarkEncode(b *testing.B) {
+	objs := benchBatch(256)
+	e := NewEncoder()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := e.Encode(objs); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(objs)), "ns/object")
+}
+
+func BenchmarkDecode(b *testing.B) {
+	objs := benchBatch(256)
+	e := NewEncoder()
+	first, _ := e.Encode(objs)
+	data, _ := e.Encode(objs)
+	d := NewDecoder()
+	if _, err := d.Decode(first); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := d.Decode(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(objs)), "ns/object")
+}
