@@ -30,12 +30,11 @@ type Daemon struct {
 	cfg Config
 	log *slog.Logger
 
-	store   *repository.BoltStore
-	om      *cimom.ObjectManager
-	sec     *security.Manager
-	secStop func()
-	native  *native.Server
-	hub     *native.ProviderHub
+	store  *repository.BoltStore
+	om     *cimom.ObjectManager
+	sec    *security.Manager
+	native *native.Server
+	hub    *native.ProviderHub
 
 	grpcs   []*grpc.Server
 	addrs   []string
@@ -75,7 +74,6 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (d *Daemon, err er
 	if err := d.sec.Install(ctx); err != nil {
 		return nil, fmt.Errorf("installing namespace security: %w", err)
 	}
-	d.secStop = d.sec.Watch()
 	// The client enforces the sink timeout (rule 7); the server's own
 	// limits come later, for clients that stop reading altogether. A
 	// semisynchronous enumerator holds at most the queue quota ahead of its
@@ -231,7 +229,6 @@ func (d *Daemon) Shutdown(ctx context.Context) error {
 			_ = d.metrics.Shutdown(ctx)
 		}
 		d.stopListeners(ctx)
-		d.secStop()
 		if err := d.store.Close(); err != nil {
 			errs = append(errs, err)
 		}
@@ -277,9 +274,6 @@ func (d *Daemon) abort() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		_ = d.om.Shutdown(ctx)
 		cancel()
-	}
-	if d.secStop != nil {
-		d.secStop()
 	}
 	if d.store != nil {
 		_ = d.store.Close()

@@ -177,7 +177,7 @@ repository (--repo), so it works on a fresh machine with nothing started.`,
 	root.AddCommand(
 		newQueryCmd(g), newGetCmd(g), newCallCmd(g), newPutCmd(g), newDeleteCmd(g),
 		newClassesCmd(g), newDescribeCmd(g), newNamespacesCmd(g), newMOFCmd(g), newWatchCmd(g),
-		newBenchCmd(g), newVersionCmd(g),
+		newSecurityCmd(g), newBenchCmd(g), newVersionCmd(g),
 	)
 	return root
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os/user"
 	"strings"
 
 	"golang.org/x/term"
@@ -114,7 +115,14 @@ func (g *globals) connect(ctx context.Context) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
-	svc, err := e.om.Connect(ctx, g.ns, nil)
+	// The embedded object manager serves this process's own user: it holds
+	// every right the repository's files give it, and providers (such as
+	// __SystemSecurity's) see that user.
+	var me string
+	if u, err := user.Current(); err == nil {
+		me = u.Username
+	}
+	svc, err := e.om.Connect(ctx, g.ns, &cimom.ConnectOptions{User: me})
 	if err != nil {
 		e.close()
 		return nil, err

@@ -364,9 +364,10 @@ func (m *Manager) SetSD(ctx context.Context, ns string, sd SD) error {
 	})
 }
 
-// Install makes the Provider serve __SystemSecurity in every namespace: it
-// gives the class [Dynamic, Provider("GowmiSecurity")] where it lacks them.
-// Call it at start and after creating namespaces (Watch does).
+// Install makes the Provider serve __SystemSecurity in every namespace of a
+// repository created before the system schema declared it so: it gives the
+// class [Dynamic, Provider("GowmiSecurity")] where it lacks them. New
+// namespaces get the class with them from the schema.
 func (m *Manager) Install(ctx context.Context) error {
 	return m.store.Update(ctx, func(tx repository.Tx) error {
 		var walk func(ns string) error
@@ -404,40 +405,6 @@ func patch(tx repository.Tx, ns string) error {
 	_ = c.Qualifiers.Set(cim.Qualifier{Name: "Provider", Value: cim.String(ProviderName), Flavor: cim.FlavorToSubclass})
 	c.Changed()
 	return tx.PutClass(ns, c, repository.FlagUpdateOnly|repository.FlagUpdateForceMode)
-}
-
-// Watch patches the namespaces created from now on; cancel stops it.
-func (m *Manager) Watch() (cancel func()) {
-	work := make(chan string, 64)
-	done := make(chan struct{})
-	stop := m.store.Watch(func(changes []repository.Change) {
-		for _, ch := range changes {
-			if ch.Kind != repository.NamespaceCreated {
-				continue
-			}
-			name := ch.Namespace
-			if v, err := ch.Object.Get("Name"); err == nil {
-				if s, ok := v.Str(); ok {
-					name = ch.Namespace + `\` + s
-				}
-			}
-			select {
-			case work <- name:
-			default:
-			}
-		}
-	})
-	go func() {
-		defer close(done)
-		for ns := range work {
-			_ = m.store.Update(context.Background(), func(tx repository.Tx) error { return patch(tx, ns) })
-		}
-	}()
-	return func() {
-		stop()
-		close(work)
-		<-done
-	}
 }
 
 // Provider serves __SystemSecurity: its singleton instance and the methods
