@@ -34,6 +34,16 @@ func (d *Daemon) Registry() *prometheus.Registry {
 		func() float64 { return float64(d.om.Metrics().OrphanedDone) })
 	counter("provider_panics_total", "In-process provider calls that panicked.",
 		func() float64 { return float64(d.om.Metrics().ProviderPanics) })
+	gauge("event_subscriptions_temporary", "Active temporary event subscriptions (ExecNotificationQuery).",
+		func() float64 { return float64(d.om.EventMetrics().Temporary) })
+	gauge("event_subscriptions_permanent", "Active permanent event subscriptions (__FilterToConsumerBinding).",
+		func() float64 { return float64(d.om.EventMetrics().Permanent) })
+	gauge("event_pollers", "Running WITHIN pollers.",
+		func() float64 { return float64(d.om.EventMetrics().Pollers) })
+	counter("events_delivered_total", "Events handed to subscribers.",
+		func() float64 { return float64(d.om.EventMetrics().Delivered) })
+	counter("events_dropped_total", "Events dropped on a full subscription queue.",
+		func() float64 { return float64(d.om.EventMetrics().Dropped) })
 	gauge("sessions", "Open native protocol sessions.",
 		func() float64 { return float64(d.native.Stats().Sessions) })
 	counter("native_calls_total", "Calls received over the native protocol.",

@@ -18,9 +18,9 @@ import (
 
 	"github.com/gowmi/gowmi/cimom"
 	"github.com/gowmi/gowmi/protocol/native"
+	"github.com/gowmi/gowmi/providers"
 	"github.com/gowmi/gowmi/providers/security"
 	"github.com/gowmi/gowmi/repository"
-	"github.com/gowmi/gowmi/schema"
 	"github.com/gowmi/gowmi/wbem"
 	"github.com/gowmi/gowmi/wbem/status"
 )
@@ -67,7 +67,9 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (d *Daemon, err er
 	if err != nil {
 		return nil, err
 	}
-	if err := schema.Install(ctx, d.store); err != nil {
+	// The standard namespaces with the system classes, and the classes of
+	// the built-in providers (the machine as Win32 classes).
+	if err := providers.Install(ctx, d.store); err != nil {
 		return nil, err
 	}
 	d.sec = security.NewManager(d.store)
@@ -81,6 +83,9 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (d *Daemon, err er
 	d.om = cimom.New(d.store, &cimom.Options{SinkTimeout: 3 * time.Duration(cfg.SinkTimeout),
 		EnumeratorWindow: cfg.QueueQuota, Logger: log})
 	if err := d.om.RegisterProvider(security.ProviderName, security.Provider{M: d.sec}); err != nil {
+		return nil, err
+	}
+	if err := providers.RegisterAll(d.om); err != nil {
 		return nil, err
 	}
 	d.hub = native.NewProviderHub(d.om, native.HubOptions{

@@ -132,9 +132,12 @@ type pendingReq struct {
 	claimed            bool
 }
 
+// fail ends the request with a provider failure; the hub counts each
+// request once, whichever way its provider was lost.
 func (r *pendingReq) fail(err error) {
 	r.goneOnce.Do(func() {
 		r.why = err
+		r.rp.hub.failures.Add(1)
 		close(r.gone)
 	})
 }
@@ -273,7 +276,6 @@ func (h *ProviderHub) unregister(rp *remoteProvider, why string) {
 	h.mu.Unlock()
 	err := &status.Error{Code: status.ProviderFailure, ProviderName: rp.name, Description: "provider " + rp.name + " went away: " + why}
 	for r := range pending {
-		h.failures.Add(1)
 		r.fail(err)
 	}
 	h.log.Warn("out-of-process provider unregistered", "provider", rp.name, "why", why, "failed_requests", len(pending))
