@@ -67,10 +67,12 @@ func (b *benchItems) GetInstance(ctx context.Context, req *provider.GetRequest) 
 
 func newBenchCmd(g *globals) *cobra.Command {
 	var (
-		instances = 1_000_000
-		pending   = 10_000
-		clients   = 32
-		duration  = 3 * time.Second
+		instances   = 1_000_000
+		pending     = 10_000
+		clients     = 32
+		subscribers = 100
+		events      = 1000
+		duration    = 3 * time.Second
 	)
 	cmd := &cobra.Command{
 		Use:   "bench",
@@ -78,25 +80,28 @@ func newBenchCmd(g *globals) *cobra.Command {
 		Long: `bench starts an object manager of its own, in memory, with a generating
 provider, and measures: enumeration throughput to an asynchronous sink and
 through a semisynchronous enumerator; a cancel storm (CancelAsyncCall of
-many pending calls, latency to the final status); and many concurrent
-clients running GetObject and ExecQuery (throughput and latency
-percentiles).`,
+many pending calls, latency to the final status); events (instance
+creations fanned out to many subscribers, latency from the write to the
+subscriber); and many concurrent clients running GetObject and ExecQuery
+(throughput and latency percentiles).`,
 		Example: `  wmi bench
   wmi bench --instances 5000000 --clients 64 --duration 10s`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runBench(cmd.Context(), g, instances, pending, clients, duration)
+			return runBench(cmd.Context(), g, instances, pending, clients, subscribers, events, duration)
 		},
 	}
 	f := cmd.Flags()
 	f.IntVar(&instances, "instances", instances, "instances per enumeration")
 	f.IntVar(&pending, "pending", pending, "pending calls in the cancel storm")
 	f.IntVar(&clients, "clients", clients, "concurrent clients")
+	f.IntVar(&subscribers, "subscribers", subscribers, "event subscribers")
+	f.IntVar(&events, "events", events, "events (instance creations) to deliver to every subscriber")
 	f.DurationVar(&duration, "duration", duration, "how long the clients run")
 	return cmd
 }
 
-func runBench(ctx context.Context, g *globals, instances, pending, clients int, duration time.Duration) error {
+func runBench(ctx context.Context, g *globals, instances, pending, clients, subscribers, events int, duration time.Duration) error {
 	store := repository.NewMemory()
 	defer store.Close()
 	if err := schema.Install(ctx, store); err != nil {
@@ -188,6 +193,13 @@ func runBench(ctx context.Context, g *globals, instances, pending, clients int, 
 	prov.hold.Store(false)
 	fmt.Fprintf(w, "cancel storm (%d pending):  %10.0f cancels/s; CancelAsyncCall to final status %s\n", pending, float64(pending)/el.Seconds(), percentiles(lat))
 
+	// Events: subscribers of __InstanceCreationEvent on a static class, fed
+	// by PutInstance; throughput of deliveries and latency from the write to
+	// each subscriber's Indicate.
+	if err := benchEvents(ctx, g, svc, subscribers, events); err != nil {
+		return err
+	}
+
 	// Concurrent clients.
 	prov.count = 10
 	var (
@@ -274,5 +286,86 @@ func (s *stampSink) SetStatus(f wbem.StatusFlags, _ status.Code, _ string, _ cim
 		s.at = time.Now()
 		close(s.done)
 	}
+	return nil
+}
+
+// eventSink records when each event reaches a subscriber.
+type eventSink struct {
+	mu   sync.Mutex
+	at   []time.Time
+	want int
+	done chan struct{}
+}
+
+func (e *eventSink) Indicate(objs []cim.Object) error {
+	now := time.Now()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for range objs {
+		e.at = append(e.at, now)
+	}
+	if len(e.at) >= e.want {
+		select {
+		case <-e.done:
+		default:
+			close(e.done)
+		}
+	}
+	return nil
+}
+
+func (e *eventSink) SetStatus(wbem.StatusFlags, status.Code, string, cim.Object) error { return nil }
+
+// benchEvents measures intrinsic event delivery: subscribers of
+// __InstanceCreationEvent for a static class, and events PutInstance raises.
+func benchEvents(ctx context.Context, g *globals, svc wbem.Services, subscribers, events int) error {
+	if subscribers <= 0 || events <= 0 {
+		return nil
+	}
+	class := &cim.Class{Name: "GowmiBench_Static", Properties: []*cim.Property{
+		{Name: "Id", Type: cim.TypeUint32, Qualifiers: cim.Qualifiers{{Name: "Key", Value: cim.Boolean(true), Flavor: cim.FlavorDefault}}},
+	}}
+	if err := svc.PutClass(ctx, class, 0, nil); err != nil {
+		return err
+	}
+	stored, err := svc.GetObject(ctx, class.Name, 0, nil)
+	if err != nil {
+		return err
+	}
+	sinks := make([]*eventSink, subscribers)
+	for i := range sinks {
+		sinks[i] = &eventSink{want: events, done: make(chan struct{})}
+		q := "SELECT * FROM __InstanceCreationEvent WHERE TargetInstance ISA '" + class.Name + "'"
+		if err := svc.ExecNotificationQueryAsync(ctx, "WQL", q, 0, nil, sinks[i]); err != nil {
+			return err
+		}
+	}
+	written := make([]time.Time, events)
+	start := time.Now()
+	for i := range events {
+		inst := stored.Class().MustSpawn()
+		_ = inst.Put("Id", cim.Uint32(uint32(i)))
+		written[i] = time.Now()
+		if _, err := svc.PutInstance(ctx, inst, wbem.FlagCreateOnly, nil); err != nil {
+			return err
+		}
+	}
+	var lat []time.Duration
+	for _, s := range sinks {
+		select {
+		case <-s.done:
+		case <-time.After(30 * time.Second):
+			return status.Errorf(status.TimedOut, "a subscriber got %d of %d events within 30 s", len(s.at), events)
+		}
+		s.mu.Lock()
+		for i, at := range s.at[:events] {
+			lat = append(lat, at.Sub(written[i]))
+		}
+		s.mu.Unlock()
+		_ = svc.CancelAsyncCall(s)
+	}
+	el := time.Since(start)
+	fmt.Fprintf(g.stdout, "events, %d subscribers:        %10.0f deliveries/s (%d writes); write to Indicate %s\n",
+		subscribers, float64(subscribers*events)/el.Seconds(), events, percentiles(lat))
 	return nil
 }
