@@ -198,6 +198,9 @@ type classLayout struct {
 	keys       []int
 	methods    []*Method
 	derivation []string
+	// abstract is whether SpawnInstance refuses the class: Abstract, except
+	// for __PARAMETERS, whose instances carry method arguments.
+	abstract bool
 }
 
 // lookup returns the index of the named property, or -1. It does not
@@ -374,7 +377,7 @@ func propagate(qs Qualifiers, want Flavor) Qualifiers {
 }
 
 func (c *Class) computeLayout() *classLayout {
-	l := &classLayout{}
+	l := &classLayout{abstract: c.Qualifiers.Has("Abstract") && !strings.EqualFold(c.Name, "__PARAMETERS")}
 	p := c.parent
 	if p != nil {
 		l.parent = p.layout()
@@ -1078,7 +1081,7 @@ func (c *Class) SpawnInstance() (*Instance, error) {
 	if l.err != nil {
 		return nil, status.Wrap(status.IncompleteClass, l.err)
 	}
-	if c.IsAbstract() && !strings.EqualFold(c.Name, "__PARAMETERS") {
+	if l.abstract {
 		return nil, status.Errorf(status.InvalidOperation, "class %s is abstract", c.Name)
 	}
 	return c.spawn(l), nil

@@ -13,7 +13,7 @@ type Instance struct {
 	class      *Class
 	lay        *classLayout
 	values     []Value
-	set        []bool // the instance has its own value (not the class default)
+	set        setBits // the instance has its own value (not the class default)
 	Qualifiers Qualifiers
 	Namespace  string
 	Server     string
@@ -106,7 +106,46 @@ func (i *Instance) At(idx int) Value { return i.values[idx] }
 
 // IsSet reports whether the instance has its own value for the property at
 // idx, rather than the class default.
-func (i *Instance) IsSet(idx int) bool { return i.set != nil && i.set[idx] }
+func (i *Instance) IsSet(idx int) bool { return i.set.get(idx) }
+
+// setBits marks properties by index: a word in place for the first 64 (no
+// allocation for most classes), a slice beyond.
+type setBits struct {
+	low  uint64
+	high []uint64
+}
+
+func (b *setBits) get(i int) bool {
+	if i < 64 {
+		return b.low>>uint(i)&1 != 0
+	}
+	w := (i - 64) / 64
+	return w < len(b.high) && b.high[w]>>uint((i-64)%64)&1 != 0
+}
+
+func (b *setBits) put(i int, on bool) {
+	word := &b.low
+	if i >= 64 {
+		w := (i - 64) / 64
+		if w >= len(b.high) {
+			if !on {
+				return
+			}
+			b.high = append(b.high, make([]uint64, w+1-len(b.high))...)
+		}
+		word, i = &b.high[w], (i-64)%64
+	}
+	if on {
+		*word |= 1 << uint(i)
+	} else {
+		*word &^= 1 << uint(i)
+	}
+}
+
+func (b setBits) clone() setBits {
+	b.high = append([]uint64(nil), b.high...)
+	return b
+}
 
 // Get returns a property's value or a system property. An unknown name is
 // WBEM_E_NOT_FOUND.
@@ -159,11 +198,8 @@ func (i *Instance) PutAt(idx int, v Value) error {
 		}
 		v = cv
 	}
-	if i.set == nil {
-		i.set = make([]bool, len(i.values))
-	}
 	i.values[idx] = v
-	i.set[idx] = true
+	i.set.put(idx, true)
 	return nil
 }
 
@@ -244,9 +280,7 @@ func (i *Instance) Delete(name string) (status.Code, error) {
 		return 0, status.Errorf(status.NotFound, "class %s has no property %s", i.class.Name, name)
 	}
 	i.values[idx] = i.lay.props[idx].Value
-	if i.set != nil {
-		i.set[idx] = false
-	}
+	i.set.put(idx, false)
 	return status.SResetToDefault, nil
 }
 
@@ -300,9 +334,7 @@ func (i *Instance) Clone() *Instance {
 	for k, v := range i.values {
 		c.values[k] = cloneEmbedded(v)
 	}
-	if i.set != nil {
-		c.set = append([]bool(nil), i.set...)
-	}
+	c.set = i.set.clone()
 	c.Qualifiers = i.Qualifiers.Clone()
 	return &c
 }

@@ -36,29 +36,24 @@ type filterSink struct {
 }
 
 func (f *filterSink) Send(objs ...cim.Object) error {
-	kept := objs[:0:0]
-	for _, o := range objs {
-		if o == nil {
-			continue
+	// kept stays nil while every object passes unchanged: the batch then
+	// goes on as it came, without a copy.
+	var kept []cim.Object
+	for i, o := range objs {
+		out, ok, err := f.pass(o)
+		if err != nil {
+			return err
 		}
-		if f.subtree != "" && !o.InheritsFrom(f.subtree) {
-			continue
+		if kept == nil && (!ok || out != o) {
+			kept = make([]cim.Object, i, len(objs))
+			copy(kept, objs[:i])
 		}
-		if !f.spec.deep && !strings.EqualFold(o.ClassName(), f.class) {
-			continue
+		if kept != nil && ok {
+			kept = append(kept, out)
 		}
-		f.s.locate(o)
-		if f.spec.filter != nil {
-			p, ok, err := f.spec.filter(o)
-			if err != nil {
-				return err
-			}
-			if !ok {
-				continue
-			}
-			o = p
-		}
-		kept = append(kept, o)
+	}
+	if kept == nil {
+		kept = objs
 	}
 	if len(kept) == 0 {
 		// Nothing to deliver, but a cancelled call must still stop its
@@ -66,6 +61,24 @@ func (f *filterSink) Send(objs ...cim.Object) error {
 		return f.out.Send()
 	}
 	return f.out.Send(kept...)
+}
+
+// pass applies the filter to one object: whether it goes on, and as what.
+func (f *filterSink) pass(o cim.Object) (cim.Object, bool, error) {
+	if o == nil {
+		return nil, false, nil
+	}
+	if f.subtree != "" && !o.InheritsFrom(f.subtree) {
+		return nil, false, nil
+	}
+	if !f.spec.deep && !strings.EqualFold(o.ClassName(), f.class) {
+		return nil, false, nil
+	}
+	f.s.locate(o)
+	if f.spec.filter != nil {
+		return f.spec.filter(o)
+	}
+	return o, true, nil
 }
 
 func (f *filterSink) Progress(done, total uint16) error { return f.out.Progress(done, total) }
