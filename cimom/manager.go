@@ -231,40 +231,12 @@ func (om *ObjectManager) checkOpen() error {
 	return nil
 }
 
-// extendedStatusClass is __ExtendedStatus, built in so that failures are
-// reported even in a namespace without the system classes.
-var extendedStatusClass = func() *cim.Class {
-	notify := &cim.Class{Name: "__NotifyStatus", Properties: []*cim.Property{{Name: "StatusCode", Type: cim.TypeUint32}}}
-	ext := cim.NewClass("__ExtendedStatus", notify)
-	for _, n := range []string{"Description", "Operation", "ParameterInfo", "ProviderName"} {
-		ext.Properties = append(ext.Properties, &cim.Property{Name: n, Type: cim.TypeString})
-	}
-	if err := ext.Validate(); err != nil {
-		panic(err)
-	}
-	return ext
-}()
-
 // extendedStatus builds the __ExtendedStatus object of a failure.
 func (om *ObjectManager) extendedStatus(e *status.Error) cim.Object {
-	if e == nil {
+	inst := wbem.ExtendedStatus(e)
+	if inst == nil {
 		return nil
 	}
-	inst := extendedStatusClass.MustSpawn()
-	_ = inst.Put("StatusCode", cim.Uint32(uint32(e.Code)))
-	put := func(name, v string) {
-		if v != "" {
-			_ = inst.Put(name, cim.String(v))
-		}
-	}
-	put("Description", e.Description)
-	put("Operation", e.Operation)
-	put("ParameterInfo", e.ParameterInfo)
-	provider := e.ProviderName
-	if provider == "" {
-		provider = "Windows Management"
-	}
-	put("ProviderName", provider)
 	inst.Server = om.opts.Server
 	return inst
 }

@@ -580,3 +580,20 @@ func TestDecodeUnexported(t *testing.T) {
 		t.Errorf("got %+v", got)
 	}
 }
+
+func TestExtendedStatusRoundTrip(t *testing.T) {
+	in := &status.Error{Code: status.NotFound, Operation: "IWbemServices::GetObject", ParameterInfo: "X.Id=1", Description: "gone"}
+	obj := ExtendedStatus(in)
+	if obj.ClassName() != "__ExtendedStatus" || !obj.InheritsFrom("__NotifyStatus") {
+		t.Fatalf("class %s", obj.ClassName())
+	}
+	err := ResultError(status.NotFound, obj)
+	var out *status.Error
+	if !errors.As(err, &out) || out.Code != in.Code || out.Operation != in.Operation ||
+		out.ParameterInfo != in.ParameterInfo || out.Description != in.Description || out.ProviderName != "Windows Management" {
+		t.Errorf("round trip: %+v", out)
+	}
+	if ExtendedStatus(nil) != nil {
+		t.Error("ExtendedStatus(nil) is not nil")
+	}
+}

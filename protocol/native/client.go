@@ -495,26 +495,11 @@ func (c *client) cancelSink(sink wbem.Sink) error {
 	return nil
 }
 
-// extendedStatusClass is __ExtendedStatus, for the final statuses the
-// client decides itself.
-var extendedStatusClass = func() *cim.Class {
-	notify := &cim.Class{Name: "__NotifyStatus", Properties: []*cim.Property{{Name: "StatusCode", Type: cim.TypeUint32}}}
-	ext := cim.NewClass("__ExtendedStatus", notify)
-	for _, n := range []string{"Description", "Operation", "ParameterInfo", "ProviderName"} {
-		ext.Properties = append(ext.Properties, &cim.Property{Name: n, Type: cim.TypeString})
-	}
-	if err := ext.Validate(); err != nil {
-		panic(err)
-	}
-	return ext
-}()
-
+// extendedStatus is the __ExtendedStatus of a final status the client
+// decides itself.
 func extendedStatus(e *status.Error) cim.Object {
-	inst := extendedStatusClass.MustSpawn()
-	_ = inst.Put("StatusCode", cim.Uint32(uint32(e.Code)))
-	if e.Description != "" {
-		_ = inst.Put("Description", cim.String(e.Description))
+	if e == nil {
+		return nil
 	}
-	_ = inst.Put("ProviderName", cim.String("Windows Management"))
-	return inst
+	return wbem.ExtendedStatus(e)
 }
