@@ -57,6 +57,19 @@ func (q *assocQuery) returnsAssociation(ac *cim.Class) bool {
 		(q.requiredQualifier == "" || ac.AllQualifiers().Has(q.requiredQualifier))
 }
 
+// resultClass returns the class at the far end of an association when
+// ASSOCIATORS OF returns its objects (its ResultClass and
+// RequiredQualifier), or nil.
+func (s *services) resultClass(ctx context.Context, q *assocQuery, name string) *cim.Class {
+	rc, err := s.getClass(ctx, name)
+	if err != nil ||
+		q.resultClass != "" && !rc.InheritsFrom(q.resultClass) ||
+		q.requiredQualifier != "" && !rc.AllQualifiers().Has(q.requiredQualifier) {
+		return nil
+	}
+	return rc
+}
+
 // refProps returns the reference properties of an association class that
 // can point at source (its class derives from the reference's class), and
 // match role.
@@ -164,14 +177,8 @@ func (s *services) runAssoc(ctx context.Context, q *assocQuery, flags wbem.Flags
 				if ref.Namespace != "" && !cim.NamespaceEqual(ref.Namespace, s.ns) {
 					continue // cross-namespace associations are not followed
 				}
-				rc, err := s.getClass(ctx, ref.Class)
-				if err != nil {
-					continue
-				}
-				if q.resultClass != "" && !rc.InheritsFrom(q.resultClass) {
-					continue
-				}
-				if q.requiredQualifier != "" && !rc.AllQualifiers().Has(q.requiredQualifier) {
+				rc := s.resultClass(ctx, q, ref.Class)
+				if rc == nil {
 					continue
 				}
 				if q.classDefsOnly {
@@ -260,14 +267,8 @@ func (s *services) assocSchema(ctx context.Context, q *assocQuery, src *cim.Clas
 			if q.resultRole != "" && !strings.EqualFold(p.Name, q.resultRole) {
 				continue
 			}
-			rc, err := s.getClass(ctx, p.ClassRef)
-			if err != nil {
-				continue
-			}
-			if q.resultClass != "" && !rc.InheritsFrom(q.resultClass) {
-				continue
-			}
-			if q.requiredQualifier != "" && !rc.AllQualifiers().Has(q.requiredQualifier) {
+			rc := s.resultClass(ctx, q, p.ClassRef)
+			if rc == nil {
 				continue
 			}
 			if err := emit(rc.Clone()); err != nil {
