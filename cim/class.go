@@ -1096,6 +1096,35 @@ func (c *Class) MustSpawn() *Instance {
 	return i
 }
 
+// SpawnInstances returns n new instances of the class, as SpawnInstance
+// does, made with three allocations in all rather than two each: for
+// decoders and providers that produce many instances at once. The
+// instances share one backing array of values, which stays in memory while
+// any of them does.
+func (c *Class) SpawnInstances(n int) ([]*Instance, error) {
+	l := c.layout()
+	if l.err != nil {
+		return nil, status.Wrap(status.IncompleteClass, l.err)
+	}
+	if l.abstract {
+		return nil, status.Errorf(status.InvalidOperation, "class %s is abstract", c.Name)
+	}
+	k := len(l.props)
+	insts := make([]Instance, n)
+	vals := make([]Value, n*k)
+	out := make([]*Instance, n)
+	for i := range insts {
+		inst := &insts[i]
+		inst.class, inst.lay, inst.Namespace, inst.Server = c, l, c.Namespace, c.Server
+		inst.values = vals[i*k : (i+1)*k : (i+1)*k]
+		for j, p := range l.props {
+			inst.values[j] = p.Value
+		}
+		out[i] = inst
+	}
+	return out, nil
+}
+
 func (c *Class) spawn(l *classLayout) *Instance {
 	inst := &Instance{class: c, lay: l, values: make([]Value, len(l.props)), Namespace: c.Namespace, Server: c.Server}
 	for i, p := range l.props {

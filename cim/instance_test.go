@@ -3,6 +3,7 @@ package cim
 import (
 	"errors"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -493,5 +494,44 @@ func TestInstanceCompareTo(t *testing.T) {
 	}
 	if a.CompareTo(machine, all|CompareIgnoreClass) {
 		t.Error("an instance is the same as a class")
+	}
+}
+
+func TestSpawnInstances(t *testing.T) {
+	c := &Class{Name: "Gowmi_Many", Properties: []*Property{
+		{Name: "Id", Type: TypeUint32, Qualifiers: Qualifiers{{Name: "Key", Value: Boolean(true), Flavor: FlavorDefault}}},
+		{Name: "Label", Type: TypeString, Value: String("none")},
+	}}
+	insts, err := c.SpawnInstances(3)
+	if err != nil || len(insts) != 3 {
+		t.Fatalf("SpawnInstances: %d, %v", len(insts), err)
+	}
+	for i, inst := range insts {
+		if err := inst.Put("Id", Uint32(uint32(i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The instances share a backing array but not their values.
+	if err := insts[0].Put("Label", String("first")); err != nil {
+		t.Fatal(err)
+	}
+	for i, inst := range insts {
+		if v := inst.Value("Id"); v.String() != strconv.Itoa(i) {
+			t.Errorf("instance %d: Id = %v", i, v)
+		}
+		want := "none"
+		if i == 0 {
+			want = "first"
+		}
+		if v := inst.Value("Label"); v.String() != want {
+			t.Errorf("instance %d: Label = %v, want %s", i, v, want)
+		}
+		if inst.IsSet(1) != (i == 0) {
+			t.Errorf("instance %d: IsSet(Label) = %v", i, inst.IsSet(1))
+		}
+	}
+	abstract := &Class{Name: "Gowmi_Abstract", Qualifiers: Qualifiers{{Name: "Abstract", Value: Boolean(true)}}}
+	if _, err := abstract.SpawnInstances(2); status.CodeOf(err) != status.InvalidOperation {
+		t.Errorf("abstract: %v", err)
 	}
 }

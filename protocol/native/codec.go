@@ -494,6 +494,7 @@ func EncodeContext(c *wbem.Context) ([]byte, error) {
 // concurrent use.
 type Decoder struct {
 	classes []*cim.Class
+	spare   [][]*cim.Instance // instances spawned ahead, by class id
 	hint    int // the objects of the last batch, to size the next
 	// The last namespace and server an instance named: instances of a
 	// stream share them.
@@ -652,6 +653,24 @@ func (d *Decoder) Decode(b []byte) ([]cim.Object, error) {
 			objs = append(objs, o)
 		}
 	}
+}
+
+// spawn returns a new instance of the class with that id, from instances
+// spawned ahead a batch at a time (cim.Class.SpawnInstances), so that a
+// stream of instances costs few allocations.
+func (d *Decoder) spawn(id uint64, c *cim.Class) (*cim.Instance, error) {
+	for uint64(len(d.spare)) < id {
+		d.spare = append(d.spare, nil)
+	}
+	s := d.spare[id-1]
+	if len(s) == 0 {
+		var err error
+		if s, err = c.SpawnInstances(min(max(d.hint, 16), 256)); err != nil {
+			return nil, err
+		}
+	}
+	d.spare[id-1] = s[1:]
+	return s[0], nil
 }
 
 func (d *Decoder) class(id uint64) (*cim.Class, error) {
@@ -889,7 +908,7 @@ func (d *Decoder) instance(b []byte, depth int) (*cim.Instance, error) {
 			if err != nil {
 				return nil, err
 			}
-			if inst, err = cls.SpawnInstance(); err != nil {
+			if inst, err = d.spawn(f.n, cls); err != nil {
 				return nil, err
 			}
 			props = inst.Properties()
