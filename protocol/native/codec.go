@@ -495,7 +495,7 @@ func EncodeContext(c *wbem.Context) ([]byte, error) {
 type Decoder struct {
 	classes []*cim.Class
 	spare   [][]*cim.Instance // instances spawned ahead, by class id
-	hint    int // the objects of the last batch, to size the next
+	hint    int               // the objects of the last batch, to size the next
 	// The last namespace and server an instance named: instances of a
 	// stream share them.
 	lastNS, lastServer string
