@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
 	"strings"
 	"testing"
 
@@ -88,3 +89,21 @@ func TestInterruptCancelsWithCancelAsyncCall(t *testing.T) {
 
 // blockingServices never finishes a call on its own.
 type blockingServices struct{ progressServices }
+
+func TestSecondInterruptExits(t *testing.T) {
+	sigs := make(chan os.Signal, 2)
+	cancelled := make(chan struct{})
+	exited := make(chan int, 1)
+	go onInterrupt(sigs, func() { close(cancelled) }, func(code int) { exited <- code })
+	sigs <- os.Interrupt
+	<-cancelled // the first Ctrl-C cancels the operation
+	select {
+	case code := <-exited:
+		t.Fatalf("exited with %d after one interrupt", code)
+	default:
+	}
+	sigs <- os.Interrupt
+	if code := <-exited; code != 130 {
+		t.Errorf("second interrupt: exit %d, want 130", code)
+	}
+}

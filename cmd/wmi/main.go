@@ -67,16 +67,20 @@ func runMain() int {
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
-	go func() {
-		if _, ok := <-sigs; !ok {
-			return
-		}
-		cancel()
-		if _, ok := <-sigs; ok {
-			os.Exit(130)
-		}
-	}()
+	go onInterrupt(sigs, cancel, os.Exit)
 	return run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+}
+
+// onInterrupt cancels on the first signal and exits with 130 on the
+// second; it returns when sigs closes.
+func onInterrupt(sigs <-chan os.Signal, cancel func(), exit func(int)) {
+	if _, ok := <-sigs; !ok {
+		return
+	}
+	cancel()
+	if _, ok := <-sigs; ok {
+		exit(130)
+	}
 }
 
 // usageError marks errors of the command line.
