@@ -181,7 +181,7 @@ func (s *services) providerSteps(ctx context.Context, class *cim.Class, all []*c
 // pins the keys and the provider can get single instances, by enumeration
 // otherwise (and when the provider returns ErrSkip).
 func (s *services) providerStep(ctx context.Context, c *cim.Class, spec *enumSpec, out provider.Sink) (providerStep, error) {
-	prov, name, err := s.providerOf(c)
+	prov, name, err := s.providerOf(ctx, c)
 	if err != nil {
 		return nil, err
 	}

@@ -62,7 +62,7 @@ func (s *services) execMethod(ctx context.Context, path, method string, flags wb
 	if class.Provider() == "" {
 		return nil, status.Errorf(status.MethodNotImplemented, "class %s has no provider to run %s", class.Name, m.Name)
 	}
-	prov, name, err := s.providerOf(class)
+	prov, name, err := s.providerOf(ctx, class)
 	if err != nil {
 		return nil, err
 	}

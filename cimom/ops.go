@@ -44,7 +44,7 @@ func (s *services) req(wctx *wbem.Context, class *cim.Class, flags wbem.Flags) p
 
 // providerOf returns the provider of a class, WBEM_E_PROVIDER_NOT_FOUND when
 // the class names one that is not registered.
-func (s *services) providerOf(c *cim.Class) (any, string, error) {
+func (s *services) providerOf(ctx context.Context, c *cim.Class) (any, string, error) {
 	name := c.Provider()
 	if name == "" {
 		return nil, "", status.Errorf(status.ProviderNotFound, "class %s is dynamic but names no provider", c.Name)
@@ -54,7 +54,7 @@ func (s *services) providerOf(c *cim.Class) (any, string, error) {
 		// WMI tells a provider registered in the repository (a
 		// __Win32Provider instance) whose code cannot be loaded from one
 		// that is not registered at all.
-		if s.providerRegistered(name) {
+		if s.providerRegistered(ctx, name) {
 			return nil, name, &status.Error{Code: status.ProviderLoadFailure, ProviderName: name,
 				Description: "provider " + name + " of class " + c.Name + " is registered in " + s.ns + " but no implementation is loaded"}
 		}
@@ -110,9 +110,9 @@ func (s *services) mergeAmended(ctx context.Context, c *cim.Class) {
 
 // providerRegistered reports whether the namespace holds a __Win32Provider
 // instance of that name.
-func (s *services) providerRegistered(name string) bool {
+func (s *services) providerRegistered(ctx context.Context, name string) bool {
 	found := false
-	_ = s.conn.om.store.View(context.Background(), func(tx repository.Tx) error {
+	_ = s.conn.om.store.View(ctx, func(tx repository.Tx) error {
 		_, err := tx.GetInstance(s.ns, cim.Path{Class: "__Win32Provider", Keys: []cim.KeyBinding{{Name: "Name", Value: cim.String(name)}}})
 		found = err == nil
 		return nil
@@ -264,7 +264,7 @@ func (s *services) getInstance(ctx context.Context, class *cim.Class, p cim.Path
 		})
 		return inst, err
 	}
-	prov, name, err := s.providerOf(class)
+	prov, name, err := s.providerOf(ctx, class)
 	if err != nil {
 		return nil, err
 	}
@@ -517,7 +517,7 @@ func (s *services) putInstance(ctx context.Context, inst *cim.Instance, flags wb
 		}
 		return inst.RelPath(), nil
 	}
-	prov, name, err := s.providerOf(class)
+	prov, name, err := s.providerOf(ctx, class)
 	if err != nil {
 		return "", err
 	}
@@ -584,7 +584,7 @@ func (s *services) deleteInstanceReq(path string, flags wbem.Flags, wctx *wbem.C
 					return tx.DeleteInstance(s.ns, p)
 				})
 			}
-			prov, name, err := s.providerOf(class)
+			prov, name, err := s.providerOf(ctx, class)
 			if err != nil {
 				return "", err
 			}

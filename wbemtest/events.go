@@ -28,24 +28,7 @@ import (
 // that can only let a failure through, never fail a correct server.
 func RunEvents(t *testing.T, env Env) {
 	t.Helper()
-	if env.Connect == nil || env.Provider == nil {
-		t.Fatal("wbemtest: Env needs Connect and Provider")
-	}
-	s := &suite{env: env, bound: 10*time.Second + 2*env.SinkTimeout}
-	ctx, cancel := context.WithTimeout(context.Background(), s.bound)
-	defer cancel()
-	svc, err := env.Connect(ctx)
-	if err != nil {
-		t.Fatalf("wbemtest: Connect: %v", err)
-	}
-	err = Setup(ctx, svc)
-	_ = svc.Close()
-	if err != nil {
-		t.Fatalf("wbemtest: %v", err)
-	}
-	for _, ch := range eventChecks() {
-		t.Run(ch.name, func(t *testing.T) { s.run(t, ch.fn) })
-	}
+	runChecks(t, env, eventChecks())
 }
 
 func eventChecks() []check {

@@ -102,6 +102,13 @@ type check struct {
 // is Reset.
 func Run(t *testing.T, env Env) {
 	t.Helper()
+	runChecks(t, env, checks())
+}
+
+// runChecks installs the test classes through a first connection and runs
+// each check as a subtest.
+func runChecks(t *testing.T, env Env, list []check) {
+	t.Helper()
 	if env.Connect == nil || env.Provider == nil {
 		t.Fatal("wbemtest: Env needs Connect and Provider")
 	}
@@ -117,7 +124,7 @@ func Run(t *testing.T, env Env) {
 	if err != nil {
 		t.Fatalf("wbemtest: %v", err)
 	}
-	for _, ch := range checks() {
+	for _, ch := range list {
 		t.Run(ch.name, func(t *testing.T) { s.run(t, ch.fn) })
 	}
 }
