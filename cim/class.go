@@ -194,6 +194,7 @@ type classLayout struct {
 	err        error
 	quals      Qualifiers
 	props      []*Property
+	defaults   []Value        // the props' values: an instance's value where it holds the zero Value
 	index      map[string]int // declared name and lower-case name → index into props
 	keys       []int
 	methods    []*Method
@@ -577,6 +578,10 @@ func (c *Class) computeLayout() *classLayout {
 			eff.Qualifiers, _ = inherit(nil, own.Qualifiers, 0, "")
 			l.methods = append(l.methods, eff)
 		}
+	}
+	l.defaults = make([]Value, len(l.props))
+	for i, p := range l.props {
+		l.defaults[i] = p.Value
 	}
 	return l
 }
@@ -1117,20 +1122,13 @@ func (c *Class) SpawnInstances(n int) ([]*Instance, error) {
 		inst := &insts[i]
 		inst.class, inst.lay, inst.Namespace, inst.Server = c, l, c.Namespace, c.Server
 		inst.values = vals[i*k : (i+1)*k : (i+1)*k]
-		for j, p := range l.props {
-			inst.values[j] = p.Value
-		}
 		out[i] = inst
 	}
 	return out, nil
 }
 
 func (c *Class) spawn(l *classLayout) *Instance {
-	inst := &Instance{class: c, lay: l, values: make([]Value, len(l.props)), Namespace: c.Namespace, Server: c.Server}
-	for i, p := range l.props {
-		inst.values[i] = p.Value
-	}
-	return inst
+	return &Instance{class: c, lay: l, values: make([]Value, len(l.props)), Namespace: c.Namespace, Server: c.Server}
 }
 
 // Clone returns an independent copy of the class, linked to the same parent.

@@ -1,6 +1,7 @@
 package cim
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/gowmi/gowmi/wbem/status"
@@ -12,7 +13,7 @@ import (
 type Instance struct {
 	class      *Class
 	lay        *classLayout
-	values     []Value
+	values     []Value // by property; the zero Value stands for the class default (lay.defaults)
 	set        setBits // the instance has its own value (not the class default)
 	Qualifiers Qualifiers
 	Namespace  string
@@ -102,38 +103,52 @@ func (i *Instance) Properties() []*Property { return i.lay.props }
 func (i *Instance) PropertyIndex(name string) int { return i.lay.lookup(name) }
 
 // At returns the value of the property at index idx of Properties.
-func (i *Instance) At(idx int) Value { return i.values[idx] }
+func (i *Instance) At(idx int) Value {
+	if v := i.values[idx]; v.typ != TypeEmpty {
+		return v
+	}
+	return i.lay.defaults[idx]
+}
 
 // IsSet reports whether the instance has its own value for the property at
 // idx, rather than the class default.
 func (i *Instance) IsSet(idx int) bool { return i.set.get(idx) }
 
 // setBits marks properties by index: a word in place for the first 64 (no
-// allocation for most classes), a slice beyond.
+// allocation for most classes), words behind a pointer beyond, so that the
+// marks take 16 bytes of every instance.
 type setBits struct {
 	low  uint64
-	high []uint64
+	high *[]uint64
 }
 
 func (b *setBits) get(i int) bool {
 	if i < 64 {
 		return b.low>>uint(i)&1 != 0
 	}
-	w := (i - 64) / 64
-	return w < len(b.high) && b.high[w]>>uint((i-64)%64)&1 != 0
+	if b.high == nil {
+		return false
+	}
+	w, high := (i-64)/64, *b.high
+	return w < len(high) && high[w]>>uint((i-64)%64)&1 != 0
 }
 
 func (b *setBits) put(i int, on bool) {
 	word := &b.low
 	if i >= 64 {
 		w := (i - 64) / 64
-		if w >= len(b.high) {
+		if b.high == nil || w >= len(*b.high) {
 			if !on {
 				return
 			}
-			b.high = append(b.high, make([]uint64, w+1-len(b.high))...)
+			var high []uint64
+			if b.high != nil {
+				high = *b.high
+			}
+			high = append(high, make([]uint64, w+1-len(high))...)
+			b.high = &high
 		}
-		word, i = &b.high[w], (i-64)%64
+		word, i = &(*b.high)[w], (i-64)%64
 	}
 	if on {
 		*word |= 1 << uint(i)
@@ -143,7 +158,10 @@ func (b *setBits) put(i int, on bool) {
 }
 
 func (b setBits) clone() setBits {
-	b.high = append([]uint64(nil), b.high...)
+	if b.high != nil {
+		high := slices.Clone(*b.high)
+		b.high = &high
+	}
 	return b
 }
 
@@ -151,7 +169,7 @@ func (b setBits) clone() setBits {
 // WBEM_E_NOT_FOUND.
 func (i *Instance) Get(name string) (Value, error) {
 	if idx := i.lay.lookup(name); idx >= 0 {
-		return i.values[idx], nil
+		return i.At(idx), nil
 	}
 	if strings.HasPrefix(name, "__") {
 		return systemProperty(i, name)
@@ -279,7 +297,7 @@ func (i *Instance) Delete(name string) (status.Code, error) {
 		}
 		return 0, status.Errorf(status.NotFound, "class %s has no property %s", i.class.Name, name)
 	}
-	i.values[idx] = i.lay.props[idx].Value
+	i.values[idx] = Value{}
 	i.set.put(idx, false)
 	return status.SResetToDefault, nil
 }
@@ -296,7 +314,7 @@ func (i *Instance) KeyBindings() ([]KeyBinding, error) {
 	}
 	keys := make([]KeyBinding, 0, len(i.lay.keys))
 	for _, k := range i.lay.keys {
-		v := i.values[k]
+		v := i.At(k)
 		if v.IsNull() {
 			return nil, status.Errorf(status.IllegalNull, "key %s.%s is NULL", i.class.Name, i.lay.props[k].Name)
 		}
@@ -369,14 +387,14 @@ func (i *Instance) CompareTo(o Object, flags CompareFlags) bool {
 		// Compare the properties by name.
 		for k, p := range i.lay.props {
 			idx, ok := j.lay.index[p.Name]
-			if !ok || j.lay.props[idx].Name != p.Name || !sameValue(i.values[k], j.values[idx], flags) {
+			if !ok || j.lay.props[idx].Name != p.Name || !sameValue(i.At(k), j.At(idx), flags) {
 				return false
 			}
 		}
 		return true
 	}
 	for k := range i.values {
-		if !sameValue(i.values[k], j.values[k], flags) {
+		if !sameValue(i.At(k), j.At(k), flags) {
 			return false
 		}
 	}

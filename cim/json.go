@@ -272,7 +272,7 @@ func (e *jenc) instance(i *Instance) error {
 		if !i.IsSet(k) {
 			e.b = append(e.b, `,"default":true`...)
 		}
-		if err := e.valueMember(i.values[k], p.Type); err != nil {
+		if err := e.valueMember(i.At(k), p.Type); err != nil {
 			return err
 		}
 		e.b = append(e.b, '}')

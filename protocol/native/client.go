@@ -369,6 +369,7 @@ func (c *client) dropEntryLocked(sink wbem.Sink, e *sinkEntry) {
 func (a *asyncCall) run() {
 	defer a.c.wg.Done()
 	dec := NewDecoder()
+	var objs []cim.Object // one slice for every batch: the sink keeps the objects, not the slice
 	for {
 		ev, err := a.stream.Recv()
 		a.mu.Lock()
@@ -400,7 +401,8 @@ func (a *asyncCall) run() {
 		var cbErr error
 		switch e := ev.Event.(type) {
 		case *pb.CallEvent_Indicate:
-			objs, derr := dec.Decode(e.Indicate)
+			var derr error
+			objs, derr = dec.AppendDecodeOwned(objs[:0], e.Indicate) // the message is this goroutine's, new from Recv
 			if derr != nil {
 				a.cbStart.Store(0)
 				a.mu.Lock()
@@ -409,9 +411,11 @@ func (a *asyncCall) run() {
 				continue
 			}
 			cbErr = safeSinkCall(func() error { return a.sink.Indicate(objs) })
+			n := len(objs)
+			clear(objs) // the slice must not keep the objects alive
 			if cbErr == nil {
 				if cs, ok := a.stream.(callStream); ok {
-					_ = cs.Send(&pb.CallRequest{Credit: uint32(len(objs))})
+					_ = cs.Send(&pb.CallRequest{Credit: uint32(n)})
 				}
 			}
 		case *pb.CallEvent_Status:

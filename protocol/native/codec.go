@@ -9,6 +9,7 @@ package native
 
 import (
 	"math"
+	"unsafe"
 
 	"google.golang.org/protobuf/encoding/protowire"
 
@@ -64,6 +65,8 @@ const (
 	fInstQualifiers = 4
 	fInstNamespace  = 5
 	fInstServer     = 6
+	fInstNulls      = 7
+	fInstScalars    = 8
 
 	fValueType   = 1
 	fValueInt    = 2
@@ -90,8 +93,20 @@ type Encoder struct {
 	pending map[*cim.Class]bool
 	next    uint32
 	classes []byte // class definitions of the batch being built
-	hint    int    // the size of the last batch, to size the next
+	objects []byte // the objects of the batch being built
+	// The class of the last object and its id: a batch is mostly of one
+	// class.
+	lastClass *cim.Class
+	lastID    uint32
+	locs      []location // by class id: the location the last instance of the class sent
+	saved     []location // locs before the batch being built, for a batch that fails
+	scalars   []byte     // scratch for an instance's packed scalars
 }
+
+// location is where an instance is: its __NAMESPACE and __SERVER. On the
+// wire an instance carries them only where they differ from those of the
+// stream's previous instance of its class (the class's own at first).
+type location struct{ ns, server string }
 
 // NewEncoder returns an Encoder with an empty class table.
 func NewEncoder() *Encoder {
@@ -107,17 +122,26 @@ func (e *Encoder) Encode(objs []cim.Object) ([]byte, error) {
 // AppendBatch appends the ObjectBatch of objs to b.
 func (e *Encoder) AppendBatch(b []byte, objs []cim.Object) ([]byte, error) {
 	e.classes = e.classes[:0]
-	ob := make([]byte, 0, e.hint)
+	next := e.next
+	e.saved = append(e.saved[:0], e.locs...)
+	ob := e.objects[:0]
 	for _, o := range objs {
 		var err error
-		ob, err = e.appendObject(ob, fBatchObjects, o, 0)
-		if err != nil {
+		if ob, err = e.appendObject(ob, fBatchObjects, o, 0); err != nil {
+			// The classes this batch would have sent are not sent.
+			for c, id := range e.ids {
+				if id > next {
+					delete(e.ids, c)
+				}
+			}
+			e.next, e.locs = next, append(e.locs[:0], e.saved...)
+			e.lastClass = nil
 			return nil, err
 		}
 	}
-	e.hint = len(ob) + len(ob)/8
-	if len(e.classes) == 0 && b == nil {
-		return ob, nil
+	e.objects = ob
+	if b == nil {
+		b = make([]byte, 0, len(e.classes)+len(ob))
 	}
 	b = append(b, e.classes...)
 	return append(b, ob...), nil
@@ -199,31 +223,77 @@ func (e *Encoder) appendInstance(b []byte, field protowire.Number, i *cim.Instan
 
 	props := cls.AllProperties()
 	own := i.Properties()
+	// An instance spawned from the class's current definition shares its
+	// property list.
 	same := len(props) == len(own)
-	for k := 0; same && k < len(props); k++ {
-		same = props[k] == own[k]
-	}
-	var bits [16]byte
-	set := bits[:0]
-	if n := (len(props) + 7) / 8; n > len(bits) {
-		set = make([]byte, 0, n)
-	}
-	set = set[:(len(props)+7)/8]
-	any := false
-	for k := range props {
-		if _, ok := instValue(i, props, same, k); ok {
-			set[k/8] |= 1 << (k % 8)
-			any = true
+	if same && len(props) > 0 && &props[0] != &own[0] {
+		for k := 0; same && k < len(props); k++ {
+			same = props[k] == own[k]
 		}
 	}
-	if any {
-		b = protowire.AppendTag(b, fInstSet, protowire.BytesType)
-		b = protowire.AppendBytes(b, set)
-		for k, p := range props {
-			v, ok := instValue(i, props, same, k)
-			if !ok {
+	var setBuf, nullBuf [16]byte
+	n := (len(props) + 7) / 8
+	set, nulls := setBuf[:0], nullBuf[:0]
+	if n > len(setBuf) {
+		set, nulls = make([]byte, 0, n), make([]byte, 0, n)
+	}
+	set, nulls = set[:n], nulls[:n]
+	// One pass: the set and NULL marks, and the scalars packed in
+	// property order; arrays and embedded objects follow as Values.
+	anySet, anyNull, others := false, false, 0
+	sc := e.scalars[:0]
+	for k, p := range props {
+		var v cim.Value
+		if same {
+			if !i.IsSet(k) {
 				continue
 			}
+			v = i.At(k)
+		} else if idx := i.PropertyIndex(p.Name); idx >= 0 && i.IsSet(idx) {
+			v = i.At(idx)
+		} else {
+			continue
+		}
+		set[k/8] |= 1 << (k % 8)
+		anySet = true
+		if v.Type() != p.Type {
+			// An instance whose layout is not its class's (it was spawned
+			// from an earlier definition): the value goes as declared now.
+			if v, err = v.Convert(p.Type); err != nil {
+				return nil, status.Errorf(status.TypeMismatch, "property %s.%s: %v", cls.Name, p.Name, err)
+			}
+		}
+		switch {
+		case v.IsNull():
+			nulls[k/8] |= 1 << (k % 8)
+			anyNull = true
+		case packable(p.Type):
+			sc = appendPacked(sc, v, p.Type)
+		default:
+			others++
+		}
+	}
+	e.scalars = sc
+	if anySet {
+		b = protowire.AppendTag(b, fInstSet, protowire.BytesType)
+		b = protowire.AppendBytes(b, set)
+		if anyNull {
+			b = protowire.AppendTag(b, fInstNulls, protowire.BytesType)
+			b = protowire.AppendBytes(b, nulls)
+		}
+		if len(sc) > 0 {
+			b = protowire.AppendTag(b, fInstScalars, protowire.BytesType)
+			b = protowire.AppendBytes(b, sc)
+		}
+		for k, p := range props {
+			if others == 0 {
+				break
+			}
+			if set[k/8]&(1<<(k%8)) == 0 || nulls[k/8]&(1<<(k%8)) != 0 || packable(p.Type) {
+				continue
+			}
+			others--
+			v, _ := instValue(i, props, same, k)
 			if b, err = e.appendValue(b, fInstValues, v, p.Type, depth); err != nil {
 				return nil, err
 			}
@@ -232,18 +302,48 @@ func (e *Encoder) appendInstance(b []byte, field protowire.Number, i *cim.Instan
 	if b, err = e.appendQualifiers(b, fInstQualifiers, i.Qualifiers, depth); err != nil {
 		return nil, err
 	}
-	// Namespace and server go only where they differ from the class's,
-	// which a spawned instance takes.
-	if i.Namespace != cls.Namespace {
+	loc := &e.locs[id-1]
+	if i.Namespace != loc.ns {
 		b = protowire.AppendTag(b, fInstNamespace, protowire.BytesType)
 		b = protowire.AppendString(b, i.Namespace)
+		loc.ns = i.Namespace
 	}
-	if i.Server != cls.Server {
+	if i.Server != loc.server {
 		b = protowire.AppendTag(b, fInstServer, protowire.BytesType)
 		b = protowire.AppendString(b, i.Server)
+		loc.server = i.Server
 	}
 	b = endMsg(b, opos)
 	return endMsg(b, pos), nil
+}
+
+// packable reports whether values of type t go in an instance's packed
+// scalars: every scalar type but embedded objects.
+func packable(t cim.Type) bool {
+	return !t.IsArray() && t != cim.TypeObject
+}
+
+// appendPacked appends a non-NULL scalar as it goes in an instance's packed
+// scalars: a varint (unsigned integers, char16, boolean), a zigzag varint
+// (signed integers), fixed 32 or 64 bits (reals), or length-prefixed text
+// (string, datetime, reference).
+func appendPacked(b []byte, v cim.Value, t cim.Type) []byte {
+	switch t {
+	case cim.TypeSint8, cim.TypeSint16, cim.TypeSint32, cim.TypeSint64:
+		n, _ := v.Int()
+		return protowire.AppendVarint(b, protowire.EncodeZigZag(n))
+	case cim.TypeReal32:
+		f, _ := v.Float()
+		return protowire.AppendFixed32(b, math.Float32bits(float32(f)))
+	case cim.TypeReal64:
+		f, _ := v.Float()
+		return protowire.AppendFixed64(b, math.Float64bits(f))
+	case cim.TypeString, cim.TypeDateTime, cim.TypeReference:
+		s, _ := v.Str()
+		return protowire.AppendString(b, s)
+	}
+	n, _ := v.Uint()
+	return protowire.AppendVarint(b, n)
 }
 
 // instValue returns the instance's value for class property k and
@@ -262,7 +362,11 @@ func instValue(i *cim.Instance, props []*cim.Property, same bool, k int) (cim.Va
 // classID returns the id of a class, writing its definition (and its
 // superclasses') into the batch when the stream has not sent it.
 func (e *Encoder) classID(c *cim.Class, depth int) (uint32, error) {
+	if c == e.lastClass {
+		return e.lastID, nil
+	}
 	if id, ok := e.ids[c]; ok {
+		e.lastClass, e.lastID = c, id
 		return id, nil
 	}
 	if e.pending[c] {
@@ -320,6 +424,7 @@ func (e *Encoder) classID(c *cim.Class, depth int) (uint32, error) {
 	e.next++
 	id := e.next
 	e.ids[c] = id
+	e.locs = append(e.locs, location{c.Namespace, c.Server})
 	var pos int
 	e.classes, pos = beginMsg(e.classes, fBatchClasses)
 	e.classes = protowire.AppendTag(e.classes, fClassID, protowire.VarintType)
@@ -495,19 +600,41 @@ func EncodeContext(c *wbem.Context) ([]byte, error) {
 type Decoder struct {
 	classes []*cim.Class
 	spare   [][]*cim.Instance // instances spawned ahead, by class id
+	locs    []location        // by class id: the location of its last instance
 	hint    int               // the objects of the last batch, to size the next
-	// The last namespace and server an instance named: instances of a
-	// stream share them.
-	lastNS, lastServer string
+	// The batch being decoded, and the copy of it as one string from
+	// which the batch's strings are cut (made at its first string): a
+	// batch of many instances costs one allocation for its text, not one
+	// per string property.
+	batch []byte
+	text  string
 }
 
-// str returns b as a string, reusing *last when it is the same text.
-func str(b []byte, last *string) string {
-	if string(b) == *last {
-		return *last
+// minSharedText is the size of a batch from which strings are cut from a
+// copy of the whole batch; a smaller one (a single object, an event)
+// copies each string, so that keeping one object keeps no more than its
+// own text alive.
+const minSharedText = 1 << 10
+
+// str returns b, a part of the batch being decoded or not, as a string.
+func (d *Decoder) str(b []byte) string {
+	if d.batch == nil || len(b) == 0 {
+		return string(b)
 	}
-	*last = string(b)
-	return *last
+	// b is a part of the batch if it ends where the batch ends or before:
+	// the decoder cuts fields from the batch by reslicing, so each part
+	// keeps the batch's capacity from where it starts.
+	off := cap(d.batch) - cap(b)
+	if off < 0 || off+len(b) > len(d.batch) {
+		return string(b)
+	}
+	if d.text == "" {
+		d.text = string(d.batch)
+	}
+	if t := d.text[off : off+len(b)]; t == string(b) {
+		return t
+	}
+	return string(b)
 }
 
 // NewDecoder returns a Decoder with an empty class table.
@@ -562,7 +689,7 @@ func next(b []byte, what string) (f field, rest []byte, done bool, err error) {
 		case protowire.BytesType:
 			if len(b) > 0 && b[0] < 0x80 && int(b[0]) < len(b) {
 				l := int(b[0])
-				f.v, k = b[1:1+l:1+l], 1+l
+				f.v, k = b[1:1+l], 1+l
 			} else {
 				f.v, k = protowire.ConsumeBytes(b)
 			}
@@ -626,14 +753,41 @@ func fields(b []byte, what string, fn func(num protowire.Number, typ protowire.T
 
 // Decode reads an ObjectBatch.
 func (d *Decoder) Decode(b []byte) ([]cim.Object, error) {
-	objs := make([]cim.Object, 0, d.hint)
+	return d.AppendDecode(make([]cim.Object, 0, d.hint), b)
+}
+
+// AppendDecode reads an ObjectBatch and appends its objects to objs: a
+// receiver that hands each batch to a sink, which keeps the objects and
+// not the slice, decodes every batch into the same slice.
+func (d *Decoder) AppendDecode(objs []cim.Object, b []byte) ([]cim.Object, error) {
+	if len(b) >= minSharedText {
+		d.batch, d.text = b, ""
+		defer func() { d.batch, d.text = nil, "" }()
+	}
+	return d.appendDecode(objs, b)
+}
+
+// AppendDecodeOwned is AppendDecode of a batch the caller gives up: the
+// strings of the objects are cut from b itself, without a copy, so b must
+// never change afterwards. A receiver whose message was just unmarshaled
+// into a new buffer hands that buffer over.
+func (d *Decoder) AppendDecodeOwned(objs []cim.Object, b []byte) ([]cim.Object, error) {
+	if len(b) > 0 {
+		d.batch, d.text = b, unsafe.String(&b[0], len(b))
+		defer func() { d.batch, d.text = nil, "" }()
+	}
+	return d.appendDecode(objs, b)
+}
+
+func (d *Decoder) appendDecode(objs []cim.Object, b []byte) ([]cim.Object, error) {
+	n := len(objs)
 	for {
 		f, rest, done, err := next(b, "object batch")
 		if err != nil {
 			return nil, err
 		}
 		if done {
-			d.hint = max(d.hint, len(objs))
+			d.hint = max(d.hint, len(objs)-n)
 			return objs, nil
 		}
 		b = rest
@@ -655,6 +809,13 @@ func (d *Decoder) Decode(b []byte) ([]cim.Object, error) {
 	}
 }
 
+// spawnBytes bounds the values of the instances spawned ahead at once;
+// valueSize is the size of a cim.Value.
+const (
+	spawnBytes = 32 << 10
+	valueSize  = int(unsafe.Sizeof(cim.Value{}))
+)
+
 // spawn returns a new instance of the class with that id, from instances
 // spawned ahead a batch at a time (cim.Class.SpawnInstances), so that a
 // stream of instances costs few allocations.
@@ -664,8 +825,11 @@ func (d *Decoder) spawn(id uint64, c *cim.Class) (*cim.Instance, error) {
 	}
 	s := d.spare[id-1]
 	if len(s) == 0 {
+		// As many as the last batch had, within 16 to 256 and about 32 KiB
+		// of values: a larger allocation is slower per byte.
+		n := min(max(d.hint, 16), 256, max(1, spawnBytes/(valueSize*max(1, len(c.AllProperties())))))
 		var err error
-		if s, err = c.SpawnInstances(min(max(d.hint, 16), 256)); err != nil {
+		if s, err = c.SpawnInstances(n); err != nil {
 			return nil, err
 		}
 	}
@@ -736,6 +900,7 @@ func (d *Decoder) classDef(b []byte) error {
 		}
 	}
 	d.classes = append(d.classes, c)
+	d.locs = append(d.locs, location{c.Namespace, c.Server})
 	return nil
 }
 
@@ -835,6 +1000,10 @@ func (d *Decoder) object(b []byte, depth int) (cim.Object, error) {
 	if depth > maxDepth {
 		return nil, malformed("object nesting")
 	}
+	// The commonest object: an instance of under 128 bytes, alone.
+	if len(b) >= 2 && b[0] == fObjectInstance<<3|byte(protowire.BytesType) && b[1] < 0x80 && int(b[1]) == len(b)-2 {
+		return d.instance(b[2:], depth)
+	}
 	var out cim.Object
 	for {
 		f, rest, done, err := next(b, "object")
@@ -868,102 +1037,189 @@ func (d *Decoder) object(b []byte, depth int) (cim.Object, error) {
 
 func (d *Decoder) instance(b []byte, depth int) (*cim.Instance, error) {
 	var (
-		inst     *cim.Instance
-		props    []*cim.Property
-		set      []byte
-		hasSet   bool
-		pos      = -1 // the property of the last value
-		pending  [][]byte
-		quals    cim.Qualifiers
-		ns, serv *string
+		id                   uint64
+		set, nulls, scalars  []byte
+		hasSet, hasNulls     bool
+		valBuf               [4][]byte
+		vals                 = valBuf[:0]
+		quals                cim.Qualifiers
+		ns, serv             []byte
+		hasNS, hasServ, dupl bool
 	)
-	// put decodes the value of the next set property.
-	put := func(v []byte) error {
-		for pos++; pos < len(props) && (pos/8 >= len(set) || set[pos/8]&(1<<(pos%8)) == 0); pos++ {
+	for len(b) > 0 {
+		var f field
+		// The fields of an instance are mostly small: a one-byte tag and
+		// a one-byte varint or length, read here; next reads the others.
+		if len(b) >= 2 && b[0]-8 < 0x78 && b[1] < 0x80 && (b[0]&7 == 0 || b[0]&7 == 2 && len(b) >= 2+int(b[1])) {
+			f.num, f.typ = protowire.Number(b[0]>>3), protowire.Type(b[0]&7)
+			if f.typ == protowire.VarintType {
+				f.n, b = uint64(b[1]), b[2:]
+			} else {
+				f.v, b = b[2:2+b[1]], b[2+b[1]:]
+			}
+		} else {
+			var err error
+			if f, b, _, err = next(b, "instance"); err != nil {
+				return nil, err
+			}
 		}
-		if pos >= len(props) {
-			return malformed("instance values")
-		}
-		val, err := d.value(v, props[pos].Type, depth)
-		if err != nil {
-			return err
-		}
-		return inst.PutAt(pos, val)
-	}
-	for {
-		f, rest, done, err := next(b, "instance")
-		if err != nil {
-			return nil, err
-		}
-		if done {
-			break
-		}
-		b = rest
 		switch {
+		case f.num == 0: // next's end of input
 		case f.num == fInstClass && f.typ == protowire.VarintType:
-			if inst != nil {
-				return nil, malformed("instance with two classes")
-			}
-			cls, err := d.class(f.n)
-			if err != nil {
-				return nil, err
-			}
-			if inst, err = d.spawn(f.n, cls); err != nil {
-				return nil, err
-			}
-			props = inst.Properties()
-		case f.num == fInstSet && f.typ == protowire.BytesType:
-			if hasSet {
-				return nil, malformed("instance property set")
-			}
+			dupl = dupl || id != 0
+			id = f.n
+		case f.typ != protowire.BytesType:
+		case f.num == fInstSet:
+			dupl = dupl || hasSet
 			set, hasSet = f.v, true
-		case f.num == fInstValues && f.typ == protowire.BytesType:
-			if inst == nil || !hasSet || pending != nil {
-				pending = append(pending, f.v)
-				continue
-			}
-			if err := put(f.v); err != nil {
-				return nil, err
-			}
-		case f.num == fInstQualifiers && f.typ == protowire.BytesType:
+		case f.num == fInstNulls:
+			dupl = dupl || hasNulls
+			nulls, hasNulls = f.v, true
+		case f.num == fInstScalars:
+			dupl = dupl || scalars != nil
+			scalars = f.v
+		case f.num == fInstValues:
+			vals = append(vals, f.v)
+		case f.num == fInstQualifiers:
 			q, err := d.qualifier(f.v)
 			if err != nil {
 				return nil, err
 			}
 			quals = append(quals, q)
-		case f.num == fInstNamespace && f.typ == protowire.BytesType:
-			x := str(f.v, &d.lastNS)
-			ns = &x
-		case f.num == fInstServer && f.typ == protowire.BytesType:
-			x := str(f.v, &d.lastServer)
-			serv = &x
+		case f.num == fInstNamespace:
+			ns, hasNS = f.v, true
+		case f.num == fInstServer:
+			serv, hasServ = f.v, true
 		}
 	}
-	if inst == nil {
+	if dupl {
+		return nil, malformed("instance with a repeated field")
+	}
+	if id == 0 {
 		return nil, malformed("instance without a class")
 	}
-	if len(set) > (len(props)+7)/8 || (len(set) > 0 && len(props)%8 != 0 && set[len(set)-1]>>(len(props)%8) != 0) {
+	cls, err := d.class(id)
+	if err != nil {
+		return nil, err
+	}
+	inst, err := d.spawn(id, cls)
+	if err != nil {
+		return nil, err
+	}
+	props := inst.Properties()
+	if !bitmapFits(set, len(props)) || !bitmapFits(nulls, len(props)) {
 		return nil, malformed("instance property set")
 	}
-	for _, v := range pending {
-		if err := put(v); err != nil {
+	for k := range props {
+		if k/8 >= len(set) {
+			break
+		}
+		if set[k/8]&(1<<(k%8)) == 0 {
+			if k/8 < len(nulls) && nulls[k/8]&(1<<(k%8)) != 0 {
+				return nil, malformed("instance NULL marks")
+			}
+			continue
+		}
+		t := props[k].Type
+		var v cim.Value
+		switch {
+		case k/8 < len(nulls) && nulls[k/8]&(1<<(k%8)) != 0:
+			v = cim.Null(t)
+		case packable(t):
+			if v, scalars, err = d.packed(scalars, t); err != nil {
+				return nil, err
+			}
+		default:
+			if len(vals) == 0 {
+				return nil, malformed("instance values")
+			}
+			if v, err = d.value(vals[0], t, depth); err != nil {
+				return nil, err
+			}
+			vals = vals[1:]
+		}
+		if err := inst.PutAt(k, v); err != nil {
 			return nil, err
 		}
 	}
-	// Every set property has its value.
-	for pos++; pos < len(props); pos++ {
-		if pos/8 < len(set) && set[pos/8]&(1<<(pos%8)) != 0 {
-			return nil, malformed("instance values")
-		}
+	if len(scalars) > 0 || len(vals) > 0 {
+		return nil, malformed("instance values")
 	}
 	inst.Qualifiers = quals
-	if ns != nil {
-		inst.Namespace = *ns
+	loc := &d.locs[id-1]
+	if hasNS && string(ns) != loc.ns {
+		loc.ns = string(ns)
 	}
-	if serv != nil {
-		inst.Server = *serv
+	if hasServ && string(serv) != loc.server {
+		loc.server = string(serv)
 	}
+	inst.Namespace, inst.Server = loc.ns, loc.server
 	return inst, nil
+}
+
+// bitmapFits reports whether a property bitmap marks no property past n.
+func bitmapFits(m []byte, n int) bool {
+	if len(m) > (n+7)/8 {
+		return false
+	}
+	return len(m) == 0 || n%8 == 0 || m[len(m)-1]>>(n%8) == 0
+}
+
+// packed reads the next value of type t from an instance's packed
+// scalars (appendPacked).
+func (d *Decoder) packed(b []byte, t cim.Type) (cim.Value, []byte, error) {
+	// The commonest values first: a string under 128 bytes, an unsigned
+	// integer under 128.
+	if len(b) > 0 && b[0] < 0x80 {
+		switch t {
+		case cim.TypeString:
+			if k := int(b[0]) + 1; k <= len(b) {
+				return cim.String(d.str(b[1:k])), b[k:], nil
+			}
+		case cim.TypeUint8:
+			return cim.Uint8(b[0]), b[1:], nil
+		case cim.TypeUint16:
+			return cim.Uint16(uint16(b[0])), b[1:], nil
+		case cim.TypeUint32:
+			return cim.Uint32(uint32(b[0])), b[1:], nil
+		case cim.TypeUint64:
+			return cim.Uint64(uint64(b[0])), b[1:], nil
+		}
+	}
+	var (
+		kind protowire.Number
+		n    uint64
+		data []byte
+		k    int
+	)
+	switch t {
+	case cim.TypeSint8, cim.TypeSint16, cim.TypeSint32, cim.TypeSint64:
+		kind = fValueInt
+		n, k = protowire.ConsumeVarint(b)
+	case cim.TypeReal32:
+		var x uint32
+		kind = fValueReal32
+		x, k = protowire.ConsumeFixed32(b)
+		n = uint64(x)
+	case cim.TypeReal64:
+		kind = fValueReal64
+		n, k = protowire.ConsumeFixed64(b)
+	case cim.TypeString, cim.TypeDateTime, cim.TypeReference:
+		kind = fValueStr
+		data, k = protowire.ConsumeBytes(b)
+	default:
+		kind = fValueUint
+		if len(b) > 0 && b[0] < 0x80 {
+			n, k = uint64(b[0]), 1
+		} else {
+			n, k = protowire.ConsumeVarint(b)
+		}
+	}
+	if k < 0 {
+		return cim.Value{}, nil, malformed("instance scalars")
+	}
+	v, err := d.build(t, kind, n, data, 0)
+	return v, b[k:], err
 }
 
 // value reads a Value message declared with type want (0 for none).
@@ -1133,17 +1389,17 @@ func (d *Decoder) build(t cim.Type, kind protowire.Number, n uint64, data []byte
 		if kind != fValueStr {
 			return mismatch()
 		}
-		return cim.String(string(data)), nil
+		return cim.String(d.str(data)), nil
 	case cim.TypeDateTime:
 		if kind != fValueStr {
 			return mismatch()
 		}
-		return cim.ParseDateTimeValue(string(data))
+		return cim.ParseDateTimeValue(d.str(data))
 	case cim.TypeReference:
 		if kind != fValueStr {
 			return mismatch()
 		}
-		return cim.ReferenceText(string(data))
+		return cim.ReferenceText(d.str(data))
 	case cim.TypeObject:
 		if kind != fValueObject {
 			return mismatch()

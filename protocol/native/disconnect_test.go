@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sort"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -117,7 +118,9 @@ func TestClientDisconnectCancelsItsCalls(t *testing.T) {
 	_ = svc.Close()
 }
 
-// benchProvider serves Bench_Item: Count small instances in batches.
+// benchProvider serves Bench_Item, Count instances of two properties, and
+// Bench_Process, Count instances shaped like Win32_Process's (twenty
+// properties: text, counters, a DATETIME, one NULL), in batches of 256.
 type benchProvider struct {
 	Count int
 	Block bool
@@ -128,11 +131,14 @@ func (p *benchProvider) EnumerateInstances(ctx context.Context, req *provider.En
 		<-ctx.Done()
 		return ctx.Err()
 	}
+	fill := fillItem
+	if req.Class.Name == "Bench_Process" {
+		fill = fillProcess
+	}
 	batch := make([]cim.Object, 0, 256)
 	for i := range p.Count {
 		inst := req.Class.MustSpawn()
-		_ = inst.PutAt(0, cim.Uint64(uint64(i)))
-		_ = inst.PutAt(1, cim.String("item"))
+		fill(inst, i)
 		batch = append(batch, inst)
 		if len(batch) == cap(batch) {
 			if err := sink.Send(batch...); err != nil {
@@ -142,6 +148,42 @@ func (p *benchProvider) EnumerateInstances(ctx context.Context, req *provider.En
 		}
 	}
 	return sink.Send(batch...)
+}
+
+func fillItem(inst *cim.Instance, i int) {
+	_ = inst.PutAt(0, cim.Uint64(uint64(i)))
+	_ = inst.PutAt(1, cim.String("item"))
+}
+
+// benchStarted is the CreationDate of every Bench_Process.
+var benchStarted = cim.DateTimeValue(cim.FromTime(time.Date(2026, 11, 24, 9, 30, 0, 0, time.UTC)))
+
+func fillProcess(inst *cim.Instance, i int) {
+	pid := uint32(1000 + i)
+	for k, v := range []cim.Value{
+		cim.Uint32(pid),
+		cim.String("worker"),
+		cim.String("/usr/lib/gowmi/worker --serve --id " + strconv.Itoa(i)),
+		cim.String("/usr/lib/gowmi/worker"),
+		cim.Uint32(1),
+		benchStarted,
+		cim.Uint64(uint64(i) * 4096),
+		cim.Uint64(uint64(i) * 65536),
+		cim.Uint64(uint64(i) * 10_000),
+		cim.Uint64(uint64(i) * 20_000),
+		cim.Uint32(4),
+		cim.Uint32(32),
+		cim.Uint32(8),
+		cim.Null(cim.TypeString),
+		cim.String("worker"),
+		cim.String("worker"),
+		cim.String("BENCHHOST"),
+		cim.String("Debian GNU/Linux"),
+		cim.Uint32(0),
+		cim.Uint32(uint32(i % 1000)),
+	} {
+		_ = inst.PutAt(k, v)
+	}
 }
 
 func benchClass() *cim.Class {
@@ -155,7 +197,29 @@ func benchClass() *cim.Class {
 	return c
 }
 
-func benchEnv(b *testing.B, p *benchProvider, queue int) *testEnv {
+func benchProcessClass() *cim.Class {
+	c := cim.NewClass("Bench_Process", nil)
+	c.Qualifiers = cim.Qualifiers{{Name: "Dynamic", Value: cim.Boolean(true), Flavor: cim.FlavorToSubclass},
+		{Name: "Provider", Value: cim.String("Bench"), Flavor: cim.FlavorToSubclass}}
+	for _, p := range []struct {
+		name string
+		t    cim.Type
+	}{
+		{"ProcessId", cim.TypeUint32}, {"Name", cim.TypeString}, {"CommandLine", cim.TypeString},
+		{"ExecutablePath", cim.TypeString}, {"ParentProcessId", cim.TypeUint32}, {"CreationDate", cim.TypeDateTime},
+		{"WorkingSetSize", cim.TypeUint64}, {"VirtualSize", cim.TypeUint64}, {"KernelModeTime", cim.TypeUint64},
+		{"UserModeTime", cim.TypeUint64}, {"ThreadCount", cim.TypeUint32}, {"HandleCount", cim.TypeUint32},
+		{"Priority", cim.TypeUint32}, {"Status", cim.TypeString}, {"Caption", cim.TypeString},
+		{"Description", cim.TypeString}, {"CSName", cim.TypeString}, {"OSName", cim.TypeString},
+		{"SessionId", cim.TypeUint32}, {"PageFaults", cim.TypeUint32},
+	} {
+		c.Properties = append(c.Properties, &cim.Property{Name: p.name, Type: p.t})
+	}
+	c.Properties[0].Qualifiers = cim.Qualifiers{{Name: "Key", Value: cim.Boolean(true)}}
+	return c
+}
+
+func benchEnv(b testing.TB, p *benchProvider, queue int) *testEnv {
 	e := startEnv(b, envOptions{sinkTimeout: 30 * time.Second, queueQuota: queue, window: 1024})
 	if err := e.om.RegisterProvider("Bench", p); err != nil {
 		b.Fatal(err)
@@ -164,27 +228,31 @@ func benchEnv(b *testing.B, p *benchProvider, queue int) *testEnv {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := svc.PutClass(context.Background(), benchClass(), 0, nil); err != nil {
-		b.Fatal(err)
+	for _, c := range []*cim.Class{benchClass(), benchProcessClass()} {
+		if err := svc.PutClass(context.Background(), c, 0, nil); err != nil {
+			b.Fatal(err)
+		}
 	}
 	_ = svc.Close()
 	return e
 }
 
 // BenchmarkEnumerate compares an asynchronous enumeration of 100,000
-// instances in process with the same over the Unix socket.
+// instances in process with the same over the Unix socket, for two shapes
+// of instance: Item (two properties, the worst case for the protocol's
+// per-object costs) and Process (twenty, like Win32_Process's).
 func BenchmarkEnumerate(b *testing.B) {
 	const count = 100_000
 	p := &benchProvider{Count: count}
 	e := benchEnv(b, p, 4096)
 	ctx := context.Background()
-	run := func(b *testing.B, svc wbem.Services) {
+	run := func(b *testing.B, svc wbem.Services, class string) {
 		b.ReportAllocs()
 		b.ResetTimer()
 		start := time.Now()
 		for b.Loop() {
 			s := newRecorder()
-			if err := svc.CreateInstanceEnumAsync(ctx, "Bench_Item", 0, nil, s); err != nil {
+			if err := svc.CreateInstanceEnumAsync(ctx, class, 0, nil, s); err != nil {
 				b.Fatal(err)
 			}
 			if hr := s.wait(b); hr != 0 || s.n != count {
@@ -193,22 +261,24 @@ func BenchmarkEnumerate(b *testing.B) {
 		}
 		b.ReportMetric(float64(count*b.N)/time.Since(start).Seconds(), "instances/s")
 	}
-	b.Run("InProcess", func(b *testing.B) {
-		svc, err := e.om.Connect(ctx, testNS, nil)
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer svc.Close()
-		run(b, svc)
-	})
-	b.Run("UnixSocket", func(b *testing.B) {
-		svc, err := e.connect(ctx)
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer svc.Close()
-		run(b, svc)
-	})
+	for _, shape := range []struct{ name, class string }{{"Item", "Bench_Item"}, {"Process", "Bench_Process"}} {
+		b.Run(shape.name+"/InProcess", func(b *testing.B) {
+			svc, err := e.om.Connect(ctx, testNS, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer svc.Close()
+			run(b, svc, shape.class)
+		})
+		b.Run(shape.name+"/UnixSocket", func(b *testing.B) {
+			svc, err := e.connect(ctx)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer svc.Close()
+			run(b, svc, shape.class)
+		})
+	}
 }
 
 // BenchmarkCancelLatency measures CancelAsyncCall over the Unix socket with

@@ -12,6 +12,13 @@ import (
 	"github.com/gowmi/gowmi/wbem/status"
 )
 
+// messagesInTransit is how many messages the queue quota is spread over at
+// least: a message holds at most QueueQuota/messagesInTransit objects, so
+// that the provider can go on while the client takes the messages before
+// (a message's objects count against the quota until the client's sink has
+// taken them all).
+const messagesInTransit = 8
+
 // proxySink is the server's sink for one asynchronous call of a remote
 // client: it encodes what the object manager delivers and queues it for
 // the call's stream, which pump writes. The queue holds at most QueueQuota
@@ -19,9 +26,10 @@ import (
 // producer that waits longer than the sink timeout for a client that does
 // not read ends the call with WBEM_E_QUOTA_VIOLATION.
 type proxySink struct {
-	srv *Server
-	svc wbem.Services
-	enc *Encoder // used by Indicate only: the object manager calls one callback at a time
+	srv  *Server
+	svc  wbem.Services
+	enc  *Encoder // used by Indicate only: the object manager calls one callback at a time
+	last int      // the size of the last batch Indicate encoded
 
 	sess   *session
 	sinkID uint64
@@ -53,10 +61,6 @@ func (p *proxySink) signalLocked() {
 func (p *proxySink) Indicate(objs []cim.Object) error {
 	if len(objs) == 0 {
 		return nil
-	}
-	b, err := p.enc.Encode(objs)
-	if err != nil {
-		return err
 	}
 	quota := p.srv.opts.QueueQuota
 	var timer *time.Timer
@@ -95,8 +99,37 @@ func (p *proxySink) Indicate(objs []cim.Object) error {
 	if timer != nil {
 		timer.Stop()
 	}
-	p.events = append(p.events, &pb.CallEvent{Event: &pb.CallEvent_Indicate{Indicate: b}})
-	p.counts = append(p.counts, len(objs))
+	// The objects go at the end of the last queued message when the pump
+	// has not taken it and it has room for a batch like the last one, so
+	// that results travel in messages of up to maxBatchBytes with one copy.
+	var tail *pb.CallEvent_Indicate
+	if n := len(p.events); n > 0 && p.counts[n-1] > 0 {
+		if ind := p.events[n-1].Event.(*pb.CallEvent_Indicate); len(ind.Indicate)+p.last <= cap(ind.Indicate) && p.counts[n-1]+len(objs) <= quota/messagesInTransit {
+			tail = ind
+		}
+	}
+	if tail != nil {
+		n := len(p.events)
+		ind := tail
+		b, err := p.enc.AppendBatch(ind.Indicate, objs)
+		if err != nil {
+			p.mu.Unlock()
+			return err
+		}
+		p.last = len(b) - len(ind.Indicate)
+		ind.Indicate = b
+		p.counts[n-1] += len(objs)
+	} else {
+		// Room for several batches like the last, up to maxBatchBytes.
+		b, err := p.enc.AppendBatch(make([]byte, 0, min(maxBatchBytes, max(4<<10, 4*p.last))), objs)
+		if err != nil {
+			p.mu.Unlock()
+			return err
+		}
+		p.last = len(b)
+		p.events = append(p.events, &pb.CallEvent{Event: &pb.CallEvent_Indicate{Indicate: b}})
+		p.counts = append(p.counts, len(objs))
+	}
 	p.queued += len(objs)
 	p.srv.queueDepth.Add(int64(len(objs)))
 	p.signalLocked()
@@ -200,7 +233,7 @@ func (p *proxySink) pump(ctx context.Context, stream eventSender) error {
 			}
 			p.mu.Lock()
 		}
-		evs, counts := p.events, p.counts
+		evs := p.events
 		p.events, p.counts = nil, nil
 		if p.noCredit || p.aborted {
 			p.srv.queueDepth.Add(-int64(p.queued))
@@ -211,54 +244,14 @@ func (p *proxySink) pump(ctx context.Context, stream eventSender) error {
 		p.signalLocked()
 		p.mu.Unlock()
 
-		var merged []byte
-		flush := func() error {
-			if merged == nil {
-				return nil
-			}
-			err := stream.Send(&pb.CallEvent{Event: &pb.CallEvent_Indicate{Indicate: merged}})
-			merged = nil
-			return err
-		}
-		for k, ev := range evs {
-			_ = counts[k]
-			if ind, ok := ev.Event.(*pb.CallEvent_Indicate); ok {
-				if merged != nil && len(merged)+len(ind.Indicate) > maxBatchBytes {
-					if err := flush(); err != nil {
-						return err
-					}
-				}
-				if merged == nil {
-					// Size the merged batch for the indicates that follow.
-					size := 0
-					for _, e := range evs[k:] {
-						x, ok := e.Event.(*pb.CallEvent_Indicate)
-						if !ok || size+len(x.Indicate) > maxBatchBytes {
-							break
-						}
-						size += len(x.Indicate)
-					}
-					if size == len(ind.Indicate) {
-						merged = ind.Indicate
-						continue
-					}
-					merged = make([]byte, 0, size)
-				}
-				merged = append(merged, ind.Indicate...)
-				continue
-			}
-			if err := flush(); err != nil {
-				return err
-			}
+		// Indicate has already gathered the objects into messages.
+		for _, ev := range evs {
 			if err := stream.Send(ev); err != nil {
 				return err
 			}
-			if st := ev.Event.(*pb.CallEvent_Status); st.Status.Flags == int32(wbem.StatusComplete) {
+			if st, ok := ev.Event.(*pb.CallEvent_Status); ok && st.Status.Flags == int32(wbem.StatusComplete) {
 				return nil
 			}
-		}
-		if err := flush(); err != nil {
-			return err
 		}
 	}
 }

@@ -18,10 +18,12 @@ import (
 // sessionKey is the metadata key naming a call's session.
 const sessionKey = "gowmi-session"
 
-// maxBatchBytes bounds the objects of one CallEvent; maxMessage is the
-// largest gRPC message either side accepts.
+// maxBatchBytes bounds the objects of one CallEvent, so that the message
+// fits the 32 KiB buffers of gRPC's pool: a larger one takes a 1 MiB
+// buffer, which gRPC clears at each use. maxMessage is the largest gRPC
+// message either side accepts.
 const (
-	maxBatchBytes = 64 << 10
+	maxBatchBytes = 32<<10 - 64
 	maxMessage    = 256 << 20
 )
 

@@ -2091,14 +2091,26 @@ type Instance struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Class uint32                 `protobuf:"varint,1,opt,name=class,proto3" json:"class,omitempty"`
 	// set lists, as a bitmap (bit i of byte i/8), the properties that have a
-	// value of their own; the others hold the class default.
+	// value of their own; the others hold the class default. Properties are
+	// numbered in the inherited view of the class (Class.AllProperties).
 	Set []byte `protobuf:"bytes,2,opt,name=set,proto3" json:"set,omitempty"`
-	// The values of the set properties, in property order (the inherited
-	// view of the class, Class.AllProperties).
-	Values        []*Value     `protobuf:"bytes,3,rep,name=values,proto3" json:"values,omitempty"`
-	Qualifiers    []*Qualifier `protobuf:"bytes,4,rep,name=qualifiers,proto3" json:"qualifiers,omitempty"`
-	Namespace     string       `protobuf:"bytes,5,opt,name=namespace,proto3" json:"namespace,omitempty"`
-	Server        string       `protobuf:"bytes,6,opt,name=server,proto3" json:"server,omitempty"`
+	// nulls marks, in the same way, the set properties whose value is NULL.
+	Nulls []byte `protobuf:"bytes,7,opt,name=nulls,proto3" json:"nulls,omitempty"`
+	// scalars packs the values of the other set properties of a scalar type
+	// but object, in property order, each as declared: a varint (uint8 ...
+	// uint64, char16, boolean 0 or 1), a zigzag varint (sint8 ... sint64),
+	// fixed32 or fixed64 IEEE bits (real32, real64), or a varint length and
+	// UTF-8 text (string, datetime, reference).
+	Scalars []byte `protobuf:"bytes,8,opt,name=scalars,proto3" json:"scalars,omitempty"`
+	// The values of the set, non-NULL array and object properties, in
+	// property order.
+	Values     []*Value     `protobuf:"bytes,3,rep,name=values,proto3" json:"values,omitempty"`
+	Qualifiers []*Qualifier `protobuf:"bytes,4,rep,name=qualifiers,proto3" json:"qualifiers,omitempty"`
+	// namespace and server are absent when they are those of the stream's
+	// previous instance of the same class (the class's own, for its first);
+	// present, even empty, they are the instance's.
+	Namespace     *string `protobuf:"bytes,5,opt,name=namespace,proto3,oneof" json:"namespace,omitempty"`
+	Server        *string `protobuf:"bytes,6,opt,name=server,proto3,oneof" json:"server,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2147,6 +2159,20 @@ func (x *Instance) GetSet() []byte {
 	return nil
 }
 
+func (x *Instance) GetNulls() []byte {
+	if x != nil {
+		return x.Nulls
+	}
+	return nil
+}
+
+func (x *Instance) GetScalars() []byte {
+	if x != nil {
+		return x.Scalars
+	}
+	return nil
+}
+
 func (x *Instance) GetValues() []*Value {
 	if x != nil {
 		return x.Values
@@ -2162,15 +2188,15 @@ func (x *Instance) GetQualifiers() []*Qualifier {
 }
 
 func (x *Instance) GetNamespace() string {
-	if x != nil {
-		return x.Namespace
+	if x != nil && x.Namespace != nil {
+		return *x.Namespace
 	}
 	return ""
 }
 
 func (x *Instance) GetServer() string {
-	if x != nil {
-		return x.Server
+	if x != nil && x.Server != nil {
+		return *x.Server
 	}
 	return ""
 }
@@ -3283,16 +3309,21 @@ const file_wmi_proto_rawDesc = "" +
 	"\x06Object\x12\x16\n" +
 	"\x05class\x18\x01 \x01(\rH\x00R\x05class\x127\n" +
 	"\binstance\x18\x02 \x01(\v2\x19.gowmi.native.v1.InstanceH\x00R\binstanceB\x06\n" +
-	"\x04kind\"\xd4\x01\n" +
+	"\x04kind\"\xa7\x02\n" +
 	"\bInstance\x12\x14\n" +
 	"\x05class\x18\x01 \x01(\rR\x05class\x12\x10\n" +
-	"\x03set\x18\x02 \x01(\fR\x03set\x12.\n" +
+	"\x03set\x18\x02 \x01(\fR\x03set\x12\x14\n" +
+	"\x05nulls\x18\a \x01(\fR\x05nulls\x12\x18\n" +
+	"\ascalars\x18\b \x01(\fR\ascalars\x12.\n" +
 	"\x06values\x18\x03 \x03(\v2\x16.gowmi.native.v1.ValueR\x06values\x12:\n" +
 	"\n" +
 	"qualifiers\x18\x04 \x03(\v2\x1a.gowmi.native.v1.QualifierR\n" +
-	"qualifiers\x12\x1c\n" +
-	"\tnamespace\x18\x05 \x01(\tR\tnamespace\x12\x16\n" +
-	"\x06server\x18\x06 \x01(\tR\x06server\"\xf5\x01\n" +
+	"qualifiers\x12!\n" +
+	"\tnamespace\x18\x05 \x01(\tH\x00R\tnamespace\x88\x01\x01\x12\x1b\n" +
+	"\x06server\x18\x06 \x01(\tH\x01R\x06server\x88\x01\x01B\f\n" +
+	"\n" +
+	"_namespaceB\t\n" +
+	"\a_server\"\xf5\x01\n" +
 	"\x05Value\x12\x12\n" +
 	"\x04type\x18\x01 \x01(\rR\x04type\x12\x12\n" +
 	"\x03int\x18\x02 \x01(\x12H\x00R\x03int\x12\x14\n" +
@@ -3555,6 +3586,7 @@ func file_wmi_proto_init() {
 		(*Object_Class)(nil),
 		(*Object_Instance)(nil),
 	}
+	file_wmi_proto_msgTypes[26].OneofWrappers = []any{}
 	file_wmi_proto_msgTypes[27].OneofWrappers = []any{
 		(*Value_Int)(nil),
 		(*Value_Uint)(nil),
