@@ -269,6 +269,11 @@ func MustParseDateTime(s string) DateTime {
 // String returns the canonical 25-character text.
 func (d DateTime) String() string {
 	var b [dateTimeLen]byte
+	return string(d.format(&b))
+}
+
+// format writes the DMTF text of d into b and returns it.
+func (d DateTime) format(b *[dateTimeLen]byte) []byte {
 	if d.interval {
 		putDigits(b[0:8], d.days)
 		putDigits(b[8:10], uint32(d.hour))
@@ -277,7 +282,7 @@ func (d DateTime) String() string {
 		b[14] = '.'
 		putDigits(b[15:21], d.micro)
 		copy(b[21:], ":000")
-		return string(b[:])
+		return b[:]
 	}
 	vals := [...]uint32{uint32(d.year), uint32(d.month), uint32(d.day), uint32(d.hour),
 		uint32(d.minute), uint32(d.second), d.micro, uint32(d.offset)}
@@ -296,7 +301,7 @@ func (d DateTime) String() string {
 	if d.neg {
 		b[21] = '-'
 	}
-	return string(b[:])
+	return b[:]
 }
 
 // putDigits writes n in decimal with leading zeros to fill dst.

@@ -63,6 +63,11 @@ func ParseDateTimeValue(s string) (Value, error) {
 	if err != nil {
 		return Value{}, status.Wrap(status.TypeMismatch, err)
 	}
+	// Text already in canonical form is kept as it is, without a copy.
+	var b [dateTimeLen]byte
+	if string(d.format(&b)) == s {
+		return Value{typ: TypeDateTime, valid: true, s: s}, nil
+	}
 	return DateTimeValue(d), nil
 }
 

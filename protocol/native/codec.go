@@ -1168,22 +1168,34 @@ func bitmapFits(m []byte, n int) bool {
 // packed reads the next value of type t from an instance's packed
 // scalars (appendPacked).
 func (d *Decoder) packed(b []byte, t cim.Type) (cim.Value, []byte, error) {
-	// The commonest values first: a string under 128 bytes, an unsigned
-	// integer under 128.
-	if len(b) > 0 && b[0] < 0x80 {
-		switch t {
-		case cim.TypeString:
-			if k := int(b[0]) + 1; k <= len(b) {
-				return cim.String(d.str(b[1:k])), b[k:], nil
+	// The commonest values first: strings and unsigned integers.
+	switch t {
+	case cim.TypeString:
+		if len(b) > 0 && b[0] < 0x80 && int(b[0]) < len(b) {
+			k := int(b[0]) + 1
+			return cim.String(d.str(b[1:k])), b[k:], nil
+		}
+		if data, k := protowire.ConsumeBytes(b); k > 0 {
+			return cim.String(d.str(data)), b[k:], nil
+		}
+	case cim.TypeUint8, cim.TypeUint16, cim.TypeUint32, cim.TypeUint64:
+		n, k := uint64(0), -1
+		if len(b) > 0 && b[0] < 0x80 {
+			n, k = uint64(b[0]), 1
+		} else {
+			n, k = protowire.ConsumeVarint(b)
+		}
+		if k > 0 {
+			switch {
+			case t == cim.TypeUint64:
+				return cim.Uint64(n), b[k:], nil
+			case t == cim.TypeUint32 && n <= math.MaxUint32:
+				return cim.Uint32(uint32(n)), b[k:], nil
+			case t == cim.TypeUint16 && n <= math.MaxUint16:
+				return cim.Uint16(uint16(n)), b[k:], nil
+			case t == cim.TypeUint8 && n <= math.MaxUint8:
+				return cim.Uint8(uint8(n)), b[k:], nil
 			}
-		case cim.TypeUint8:
-			return cim.Uint8(b[0]), b[1:], nil
-		case cim.TypeUint16:
-			return cim.Uint16(uint16(b[0])), b[1:], nil
-		case cim.TypeUint32:
-			return cim.Uint32(uint32(b[0])), b[1:], nil
-		case cim.TypeUint64:
-			return cim.Uint64(uint64(b[0])), b[1:], nil
 		}
 	}
 	var (

@@ -227,8 +227,18 @@ func FuzzDecode(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		objs, err := NewDecoder().Decode(data)
 		_, _ = DecodeContext(data)
+		// Decoding a batch the decoder may keep gives the same objects.
+		owned, oerr := NewDecoder().AppendDecodeOwned(nil, bytes.Clone(data))
+		if (err == nil) != (oerr == nil) {
+			t.Fatalf("Decode: %v; AppendDecodeOwned: %v", err, oerr)
+		}
 		if err != nil {
 			return
+		}
+		for k := range objs {
+			if !owned[k].CompareTo(objs[k], cim.CompareIncludeAll) {
+				t.Fatalf("object %d decodes differently from an owned batch", k)
+			}
 		}
 		// What decodes encodes again, and reads back the same.
 		b, err := NewEncoder().Encode(objs)
@@ -290,4 +300,72 @@ func BenchmarkDecode(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(objs)), "ns/object")
+}
+
+// The strings of decoded objects do not change with the batch they came
+// from, which a receiver reuses (AppendDecode), and share the batch a
+// receiver gives up (AppendDecodeOwned).
+func TestDecodedStringsOutliveTheBatch(t *testing.T) {
+	objs := benchBatch(256) // over minSharedText
+	b, err := NewEncoder().Encode(objs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b) < minSharedText {
+		t.Fatalf("a batch of %d bytes does not test the shared text", len(b))
+	}
+	for _, tc := range []struct {
+		name   string
+		decode func(*Decoder, []byte) ([]cim.Object, error)
+	}{
+		{"AppendDecode", func(d *Decoder, b []byte) ([]cim.Object, error) { return d.AppendDecode(nil, b) }},
+		{"AppendDecodeOwned", func(d *Decoder, b []byte) ([]cim.Object, error) { return d.AppendDecodeOwned(nil, b) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			buf := bytes.Clone(b)
+			got, err := tc.decode(NewDecoder(), buf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.name == "AppendDecode" {
+				clear(buf) // the receiver reuses its buffer
+			}
+			for k := range got {
+				if !got[k].CompareTo(objs[k], cim.CompareIncludeAll) {
+					t.Fatalf("object %d changed after its batch was reused", k)
+				}
+			}
+		})
+	}
+}
+
+// A batch whose encoding fails sends none of the classes it would have
+// introduced: the stream's next batch still decodes.
+func TestEncoderFailedBatchKeepsTheStream(t *testing.T) {
+	good := benchClass()
+	bad := cim.NewClass("Bench_Bad", nil)
+	bad.Properties = []*cim.Property{{Name: "V", Type: cim.TypeUint8}}
+	inst := bad.MustSpawn()
+	_ = inst.PutAt(0, cim.Uint8(1))
+	// A value whose type no longer matches its class: the class changed
+	// after the instance was spawned, to a type the value does not convert to.
+	bad.Properties[0].Type = cim.TypeDateTime
+	bad.Changed()
+	enc, dec := NewEncoder(), NewDecoder()
+	g := good.MustSpawn()
+	_ = g.PutAt(0, cim.Uint64(7))
+	if _, err := enc.Encode([]cim.Object{g, inst}); err == nil {
+		t.Fatal("a uint8 value for a datetime property encoded")
+	}
+	b, err := enc.Encode([]cim.Object{g})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := dec.Decode(b)
+	if err != nil {
+		t.Fatalf("the batch after a failed one does not decode: %v", err)
+	}
+	if !got[0].CompareTo(g, cim.CompareIncludeAll) {
+		t.Error("the batch after a failed one decodes differently")
+	}
 }

@@ -26,10 +26,11 @@ const messagesInTransit = 8
 // producer that waits longer than the sink timeout for a client that does
 // not read ends the call with WBEM_E_QUOTA_VIOLATION.
 type proxySink struct {
-	srv  *Server
-	svc  wbem.Services
-	enc  *Encoder // used by Indicate only: the object manager calls one callback at a time
-	last int      // the size of the last batch Indicate encoded
+	srv   *Server
+	svc   wbem.Services
+	enc   *Encoder // used by Indicate only: the object manager calls one callback at a time
+	last  int      // the size of the last batch Indicate encoded
+	lastN int      // and its objects
 
 	sess   *session
 	sinkID uint64
@@ -116,17 +117,22 @@ func (p *proxySink) Indicate(objs []cim.Object) error {
 			p.mu.Unlock()
 			return err
 		}
-		p.last = len(b) - len(ind.Indicate)
+		p.last, p.lastN = len(b)-len(ind.Indicate), len(objs)
 		ind.Indicate = b
 		p.counts[n-1] += len(objs)
 	} else {
-		// Room for several batches like the last, up to maxBatchBytes.
-		b, err := p.enc.AppendBatch(make([]byte, 0, min(maxBatchBytes, max(4<<10, 4*p.last))), objs)
+		// Room for a message's worth of objects the size of the last
+		// batch's, up to maxBatchBytes.
+		size := maxBatchBytes
+		if p.last > 0 {
+			size = min(size, max(4<<10, p.last*max(1, quota/messagesInTransit/p.lastN)+p.last/8))
+		}
+		b, err := p.enc.AppendBatch(make([]byte, 0, size), objs)
 		if err != nil {
 			p.mu.Unlock()
 			return err
 		}
-		p.last = len(b)
+		p.last, p.lastN = len(b), len(objs)
 		p.events = append(p.events, &pb.CallEvent{Event: &pb.CallEvent_Indicate{Indicate: b}})
 		p.counts = append(p.counts, len(objs))
 	}
