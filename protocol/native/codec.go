@@ -98,9 +98,17 @@ type Encoder struct {
 	// class.
 	lastClass *cim.Class
 	lastID    uint32
-	locs      []location // by class id: the location the last instance of the class sent
-	saved     []location // locs before the batch being built, for a batch that fails
-	scalars   []byte     // scratch for an instance's packed scalars
+	locs      []location  // by class id: the location the last instance of the class sent
+	saved     []location  // locs before the batch being built, for a batch that fails
+	plans     []classPlan // by class id: the class's properties as its definition was sent
+}
+
+// classPlan is how instances of a class are written: the class's
+// properties (Class.AllProperties) when its definition went on the wire,
+// and their types.
+type classPlan struct {
+	props []*cim.Property
+	types []cim.Type
 }
 
 // location is where an instance is: its __NAMESPACE and __SERVER. On the
@@ -134,7 +142,7 @@ func (e *Encoder) AppendBatch(b []byte, objs []cim.Object) ([]byte, error) {
 					delete(e.ids, c)
 				}
 			}
-			e.next, e.locs = next, append(e.locs[:0], e.saved...)
+			e.next, e.locs, e.plans = next, append(e.locs[:0], e.saved...), e.plans[:next]
 			e.lastClass = nil
 			return nil, err
 		}
@@ -151,6 +159,10 @@ func (e *Encoder) AppendBatch(b []byte, objs []cim.Object) ([]byte, error) {
 // placeholder for its length; endMsg writes the length, moving the body
 // when the length needs more bytes.
 func beginMsg(b []byte, field protowire.Number) ([]byte, int) {
+	if field < 16 {
+		b = append(b, byte(field)<<3|byte(protowire.BytesType), 0)
+		return b, len(b) - 1
+	}
 	b = protowire.AppendTag(b, field, protowire.BytesType)
 	return append(b, 0), len(b)
 }
@@ -218,13 +230,15 @@ func (e *Encoder) appendInstance(b []byte, field protowire.Number, i *cim.Instan
 	}
 	b, pos := beginMsg(b, field)
 	b, opos := beginMsg(b, fObjectInstance)
-	b = protowire.AppendTag(b, fInstClass, protowire.VarintType)
+	b = append(b, fInstClass<<3|byte(protowire.VarintType))
 	b = protowire.AppendVarint(b, uint64(id))
 
-	props := cls.AllProperties()
+	pl := &e.plans[id-1]
+	props, types := pl.props, pl.types
 	own := i.Properties()
-	// An instance spawned from the class's current definition shares its
-	// property list.
+	// An instance spawned from the definition sent shares its property
+	// list; one spawned from another (the class changed since) is read
+	// by name.
 	same := len(props) == len(own)
 	if same && len(props) > 0 && &props[0] != &own[0] {
 		for k := 0; same && k < len(props); k++ {
@@ -239,62 +253,65 @@ func (e *Encoder) appendInstance(b []byte, field protowire.Number, i *cim.Instan
 	}
 	set, nulls = set[:n], nulls[:n]
 	// One pass: the set and NULL marks, and the scalars packed in
-	// property order; arrays and embedded objects follow as Values.
+	// property order, straight into b; arrays and embedded objects follow
+	// as Values.
 	anySet, anyNull, others := false, false, 0
-	sc := e.scalars[:0]
-	for k, p := range props {
+	b, spos := beginMsg(b, fInstScalars)
+	start := len(b)
+	for k, t := range types {
 		var v cim.Value
 		if same {
 			if !i.IsSet(k) {
 				continue
 			}
 			v = i.At(k)
-		} else if idx := i.PropertyIndex(p.Name); idx >= 0 && i.IsSet(idx) {
+		} else if idx := i.PropertyIndex(props[k].Name); idx >= 0 && i.IsSet(idx) {
 			v = i.At(idx)
 		} else {
 			continue
 		}
 		set[k/8] |= 1 << (k % 8)
 		anySet = true
-		if v.Type() != p.Type {
-			// An instance whose layout is not its class's (it was spawned
-			// from an earlier definition): the value goes as declared now.
-			if v, err = v.Convert(p.Type); err != nil {
-				return nil, status.Errorf(status.TypeMismatch, "property %s.%s: %v", cls.Name, p.Name, err)
+		if v.Type() != t {
+			if v, err = v.Convert(t); err != nil {
+				return nil, status.Errorf(status.TypeMismatch, "property %s.%s: %v", cls.Name, props[k].Name, err)
 			}
 		}
 		switch {
 		case v.IsNull():
 			nulls[k/8] |= 1 << (k % 8)
 			anyNull = true
-		case packable(p.Type):
-			sc = appendPacked(sc, v, p.Type)
+		case packable(t):
+			b = appendPacked(b, v, t)
 		default:
 			others++
 		}
 	}
-	e.scalars = sc
+	if len(b) == start {
+		b = b[:spos-1] // no scalars, no field
+	} else {
+		b = endMsg(b, spos)
+	}
 	if anySet {
-		b = protowire.AppendTag(b, fInstSet, protowire.BytesType)
+		b = append(b, fInstSet<<3|byte(protowire.BytesType))
 		b = protowire.AppendBytes(b, set)
 		if anyNull {
-			b = protowire.AppendTag(b, fInstNulls, protowire.BytesType)
+			b = append(b, fInstNulls<<3|byte(protowire.BytesType))
 			b = protowire.AppendBytes(b, nulls)
 		}
-		if len(sc) > 0 {
-			b = protowire.AppendTag(b, fInstScalars, protowire.BytesType)
-			b = protowire.AppendBytes(b, sc)
-		}
-		for k, p := range props {
+		for k, t := range types {
 			if others == 0 {
 				break
 			}
-			if set[k/8]&(1<<(k%8)) == 0 || nulls[k/8]&(1<<(k%8)) != 0 || packable(p.Type) {
+			if set[k/8]&(1<<(k%8)) == 0 || nulls[k/8]&(1<<(k%8)) != 0 || packable(t) {
 				continue
 			}
 			others--
 			v, _ := instValue(i, props, same, k)
-			if b, err = e.appendValue(b, fInstValues, v, p.Type, depth); err != nil {
+			if v.Type() != t {
+				v, _ = v.Convert(t) // converted above
+			}
+			if b, err = e.appendValue(b, fInstValues, v, t, depth); err != nil {
 				return nil, err
 			}
 		}
@@ -304,12 +321,12 @@ func (e *Encoder) appendInstance(b []byte, field protowire.Number, i *cim.Instan
 	}
 	loc := &e.locs[id-1]
 	if i.Namespace != loc.ns {
-		b = protowire.AppendTag(b, fInstNamespace, protowire.BytesType)
+		b = append(b, fInstNamespace<<3|byte(protowire.BytesType))
 		b = protowire.AppendString(b, i.Namespace)
 		loc.ns = i.Namespace
 	}
 	if i.Server != loc.server {
-		b = protowire.AppendTag(b, fInstServer, protowire.BytesType)
+		b = append(b, fInstServer<<3|byte(protowire.BytesType))
 		b = protowire.AppendString(b, i.Server)
 		loc.server = i.Server
 	}
@@ -425,6 +442,12 @@ func (e *Encoder) classID(c *cim.Class, depth int) (uint32, error) {
 	id := e.next
 	e.ids[c] = id
 	e.locs = append(e.locs, location{c.Namespace, c.Server})
+	pl := classPlan{props: c.AllProperties()}
+	pl.types = make([]cim.Type, len(pl.props))
+	for k, p := range pl.props {
+		pl.types[k] = p.Type
+	}
+	e.plans = append(e.plans, pl)
 	var pos int
 	e.classes, pos = beginMsg(e.classes, fBatchClasses)
 	e.classes = protowire.AppendTag(e.classes, fClassID, protowire.VarintType)
