@@ -103,11 +103,16 @@ func (i *Instance) Properties() []*Property { return i.lay.props }
 func (i *Instance) PropertyIndex(name string) int { return i.lay.lookup(name) }
 
 // At returns the value of the property at index idx of Properties.
-func (i *Instance) At(idx int) Value {
-	if v := i.values[idx]; v.typ != TypeEmpty {
+func (i *Instance) At(idx int) Value { return *i.AtRef(idx) }
+
+// AtRef is At without the copy, for encoders that read every value of many
+// instances: the value must not be changed through the pointer (PutAt
+// changes values).
+func (i *Instance) AtRef(idx int) *Value {
+	if v := &i.values[idx]; v.typ != TypeEmpty {
 		return v
 	}
-	return i.lay.defaults[idx]
+	return &i.lay.defaults[idx]
 }
 
 // IsSet reports whether the instance has its own value for the property at

@@ -259,23 +259,25 @@ func (e *Encoder) appendInstance(b []byte, field protowire.Number, i *cim.Instan
 	b, spos := beginMsg(b, fInstScalars)
 	start := len(b)
 	for k, t := range types {
-		var v cim.Value
+		var v *cim.Value
 		if same {
 			if !i.IsSet(k) {
 				continue
 			}
-			v = i.At(k)
+			v = i.AtRef(k)
 		} else if idx := i.PropertyIndex(props[k].Name); idx >= 0 && i.IsSet(idx) {
-			v = i.At(idx)
+			v = i.AtRef(idx)
 		} else {
 			continue
 		}
 		set[k/8] |= 1 << (k % 8)
 		anySet = true
 		if v.Type() != t {
-			if v, err = v.Convert(t); err != nil {
+			cv, err := v.Convert(t)
+			if err != nil {
 				return nil, status.Errorf(status.TypeMismatch, "property %s.%s: %v", cls.Name, props[k].Name, err)
 			}
+			v = &cv
 		}
 		switch {
 		case v.IsNull():
@@ -344,7 +346,7 @@ func packable(t cim.Type) bool {
 // scalars: a varint (unsigned integers, char16, boolean), a zigzag varint
 // (signed integers), fixed 32 or 64 bits (reals), or length-prefixed text
 // (string, datetime, reference).
-func appendPacked(b []byte, v cim.Value, t cim.Type) []byte {
+func appendPacked(b []byte, v *cim.Value, t cim.Type) []byte {
 	switch t {
 	case cim.TypeSint8, cim.TypeSint16, cim.TypeSint32, cim.TypeSint64:
 		n, _ := v.Int()
