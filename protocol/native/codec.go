@@ -58,6 +58,12 @@ const (
 
 	fObjectClass    = 1
 	fObjectInstance = 2
+	fObjectRun      = 3
+
+	fRunClass = 1
+	fRunSet   = 2
+	fRunCount = 3
+	fRunRows  = 4
 
 	fInstClass      = 1
 	fInstSet        = 2
@@ -101,6 +107,18 @@ type Encoder struct {
 	locs      []location  // by class id: the location the last instance of the class sent
 	saved     []location  // locs before the batch being built, for a batch that fails
 	plans     []classPlan // by class id: the class's properties as its definition was sent
+	row       []byte      // an instance's packed scalars
+	run       instanceRun // the run of instances being gathered
+}
+
+// instanceRun gathers consecutive instances of a batch that an
+// InstanceRun can carry: of one class, setting the same properties, none
+// NULL, only scalars, no qualifiers, in their class's last location.
+type instanceRun struct {
+	id    uint32
+	set   []byte
+	count int
+	rows  []byte
 }
 
 // classPlan is how instances of a class are written: the class's
@@ -133,9 +151,15 @@ func (e *Encoder) AppendBatch(b []byte, objs []cim.Object) ([]byte, error) {
 	next := e.next
 	e.saved = append(e.saved[:0], e.locs...)
 	ob := e.objects[:0]
+	e.run.count, e.run.rows = 0, e.run.rows[:0]
 	for _, o := range objs {
 		var err error
-		if ob, err = e.appendObject(ob, fBatchObjects, o, 0); err != nil {
+		if inst, ok := o.(*cim.Instance); ok && inst != nil {
+			ob, err = e.appendTopInstance(ob, inst)
+		} else {
+			ob, err = e.appendObject(e.flushRun(ob), fBatchObjects, o, 0)
+		}
+		if err != nil {
 			// The classes this batch would have sent are not sent.
 			for c, id := range e.ids {
 				if id > next {
@@ -147,6 +171,7 @@ func (e *Encoder) AppendBatch(b []byte, objs []cim.Object) ([]byte, error) {
 			return nil, err
 		}
 	}
+	ob = e.flushRun(ob)
 	e.objects = ob
 	if b == nil {
 		b = make([]byte, 0, len(e.classes)+len(ob))
@@ -222,45 +247,50 @@ func (e *Encoder) appendObject(b []byte, field protowire.Number, o cim.Object, d
 	return nil, status.Errorf(status.InvalidParameter, "cannot encode an object of type %T", o)
 }
 
-func (e *Encoder) appendInstance(b []byte, field protowire.Number, i *cim.Instance, depth int) ([]byte, error) {
-	cls := i.Class()
-	id, err := e.classID(cls, depth)
-	if err != nil {
-		return nil, err
-	}
-	b, pos := beginMsg(b, field)
-	b, opos := beginMsg(b, fObjectInstance)
-	b = append(b, fInstClass<<3|byte(protowire.VarintType))
-	b = protowire.AppendVarint(b, uint64(id))
+// instanceScan is what scanInstance found of an instance: the set and
+// NULL marks, whether it has array or object values, and its packed
+// scalars (in Encoder.row).
+type instanceScan struct {
+	n       int      // bytes of each mark bitmap
+	small   [32]byte // the set marks, then the NULL marks, for up to 128 properties
+	large   []byte   // the same for more
+	anySet  bool
+	anyNull bool
+	others  int
+	same    bool
+}
 
+// marks returns the set and NULL bitmaps.
+func (sc *instanceScan) marks() (set, nulls []byte) {
+	if sc.large != nil {
+		return sc.large[:sc.n], sc.large[sc.n:]
+	}
+	return sc.small[:sc.n], sc.small[16 : 16+sc.n]
+}
+
+// scanInstance reads the values of i, an instance of the class with that
+// id, against the class as its definition was sent: an instance spawned
+// from that definition shares its property list, one spawned from another
+// (the class changed since) is read by name.
+func (e *Encoder) scanInstance(sc *instanceScan, i *cim.Instance, id uint32) error {
 	pl := &e.plans[id-1]
 	props, types := pl.props, pl.types
 	own := i.Properties()
-	// An instance spawned from the definition sent shares its property
-	// list; one spawned from another (the class changed since) is read
-	// by name.
-	same := len(props) == len(own)
-	if same && len(props) > 0 && &props[0] != &own[0] {
-		for k := 0; same && k < len(props); k++ {
-			same = props[k] == own[k]
+	sc.same = len(props) == len(own)
+	if sc.same && len(props) > 0 && &props[0] != &own[0] {
+		for k := 0; sc.same && k < len(props); k++ {
+			sc.same = props[k] == own[k]
 		}
 	}
-	var setBuf, nullBuf [16]byte
-	n := (len(props) + 7) / 8
-	set, nulls := setBuf[:0], nullBuf[:0]
-	if n > len(setBuf) {
-		set, nulls = make([]byte, 0, n), make([]byte, 0, n)
+	sc.n = (len(props) + 7) / 8
+	if sc.n > 16 {
+		sc.large = make([]byte, 2*sc.n)
 	}
-	set, nulls = set[:n], nulls[:n]
-	// One pass: the set and NULL marks, and the scalars packed in
-	// property order, straight into b; arrays and embedded objects follow
-	// as Values.
-	anySet, anyNull, others := false, false, 0
-	b, spos := beginMsg(b, fInstScalars)
-	start := len(b)
+	set, nulls := sc.marks()
+	row := e.row[:0]
 	for k, t := range types {
 		var v *cim.Value
-		if same {
+		if sc.same {
 			if !i.IsSet(k) {
 				continue
 			}
@@ -271,53 +301,128 @@ func (e *Encoder) appendInstance(b []byte, field protowire.Number, i *cim.Instan
 			continue
 		}
 		set[k/8] |= 1 << (k % 8)
-		anySet = true
+		sc.anySet = true
 		if v.Type() != t {
 			cv, err := v.Convert(t)
 			if err != nil {
-				return nil, status.Errorf(status.TypeMismatch, "property %s.%s: %v", cls.Name, props[k].Name, err)
+				return status.Errorf(status.TypeMismatch, "property %s.%s: %v", i.ClassName(), props[k].Name, err)
 			}
 			v = &cv
 		}
 		switch {
 		case v.IsNull():
 			nulls[k/8] |= 1 << (k % 8)
-			anyNull = true
+			sc.anyNull = true
 		case packable(t):
-			b = appendPacked(b, v, t)
+			row = appendPacked(row, v, t)
 		default:
-			others++
+			sc.others++
 		}
 	}
-	if len(b) == start {
-		b = b[:spos-1] // no scalars, no field
-	} else {
-		b = endMsg(b, spos)
+	e.row = row
+	return nil
+}
+
+// appendTopInstance appends an instance of a batch's objects: to the run
+// being gathered when it can go in one, as an Instance otherwise.
+func (e *Encoder) appendTopInstance(b []byte, i *cim.Instance) ([]byte, error) {
+	id, err := e.classID(i.Class(), 0)
+	if err != nil {
+		return nil, err
 	}
-	if anySet {
+	var sc instanceScan
+	if err := e.scanInstance(&sc, i, id); err != nil {
+		return nil, err
+	}
+	loc := &e.locs[id-1]
+	if sc.anyNull || sc.others > 0 || len(i.Qualifiers) > 0 || i.Namespace != loc.ns || i.Server != loc.server {
+		return e.writeInstance(e.flushRun(b), fBatchObjects, i, id, &sc, 0)
+	}
+	set, _ := sc.marks()
+	r := &e.run
+	if r.count > 0 && (r.id != id || string(r.set) != string(set)) {
+		b = e.flushRun(b)
+	}
+	if r.count == 0 {
+		r.id, r.set = id, append(r.set[:0], set...)
+	}
+	r.rows = append(r.rows, e.row...)
+	r.count++
+	return b, nil
+}
+
+// flushRun appends the run gathered, if any, as an Object.
+func (e *Encoder) flushRun(b []byte) []byte {
+	r := &e.run
+	if r.count == 0 {
+		return b
+	}
+	b, pos := beginMsg(b, fBatchObjects)
+	b, rpos := beginMsg(b, fObjectRun)
+	b = append(b, fRunClass<<3|byte(protowire.VarintType))
+	b = protowire.AppendVarint(b, uint64(r.id))
+	b = append(b, fRunSet<<3|byte(protowire.BytesType))
+	b = protowire.AppendBytes(b, r.set)
+	b = append(b, fRunCount<<3|byte(protowire.VarintType))
+	b = protowire.AppendVarint(b, uint64(r.count))
+	if len(r.rows) > 0 {
+		b = append(b, fRunRows<<3|byte(protowire.BytesType))
+		b = protowire.AppendBytes(b, r.rows)
+	}
+	r.count, r.rows = 0, r.rows[:0]
+	return endMsg(endMsg(b, rpos), pos)
+}
+
+func (e *Encoder) appendInstance(b []byte, field protowire.Number, i *cim.Instance, depth int) ([]byte, error) {
+	id, err := e.classID(i.Class(), depth)
+	if err != nil {
+		return nil, err
+	}
+	var sc instanceScan
+	if err := e.scanInstance(&sc, i, id); err != nil {
+		return nil, err
+	}
+	return e.writeInstance(b, field, i, id, &sc, depth)
+}
+
+// writeInstance appends an Object holding the Instance i, scanned.
+func (e *Encoder) writeInstance(b []byte, field protowire.Number, i *cim.Instance, id uint32, sc *instanceScan, depth int) ([]byte, error) {
+	b, pos := beginMsg(b, field)
+	b, opos := beginMsg(b, fObjectInstance)
+	b = append(b, fInstClass<<3|byte(protowire.VarintType))
+	b = protowire.AppendVarint(b, uint64(id))
+	if len(e.row) > 0 {
+		b = append(b, fInstScalars<<3|byte(protowire.BytesType))
+		b = protowire.AppendBytes(b, e.row)
+	}
+	if sc.anySet {
+		set, nulls := sc.marks()
 		b = append(b, fInstSet<<3|byte(protowire.BytesType))
 		b = protowire.AppendBytes(b, set)
-		if anyNull {
+		if sc.anyNull {
 			b = append(b, fInstNulls<<3|byte(protowire.BytesType))
 			b = protowire.AppendBytes(b, nulls)
 		}
-		for k, t := range types {
-			if others == 0 {
+		pl := &e.plans[id-1]
+		for k, t := range pl.types {
+			if sc.others == 0 {
 				break
 			}
 			if set[k/8]&(1<<(k%8)) == 0 || nulls[k/8]&(1<<(k%8)) != 0 || packable(t) {
 				continue
 			}
-			others--
-			v, _ := instValue(i, props, same, k)
+			sc.others--
+			v, _ := instValue(i, pl.props, sc.same, k)
 			if v.Type() != t {
-				v, _ = v.Convert(t) // converted above
+				v, _ = v.Convert(t) // it converted in scanInstance
 			}
+			var err error
 			if b, err = e.appendValue(b, fInstValues, v, t, depth); err != nil {
 				return nil, err
 			}
 		}
 	}
+	var err error
 	if b, err = e.appendQualifiers(b, fInstQualifiers, i.Qualifiers, depth); err != nil {
 		return nil, err
 	}
@@ -825,6 +930,12 @@ func (d *Decoder) appendDecode(objs []cim.Object, b []byte) ([]cim.Object, error
 				return nil, err
 			}
 		case fBatchObjects:
+			if run, ok := d.runOf(f.v); ok {
+				if objs, err = d.appendRun(objs, run); err != nil {
+					return nil, err
+				}
+				continue
+			}
 			o, err := d.object(f.v, 0)
 			if err != nil {
 				return nil, err
@@ -832,6 +943,106 @@ func (d *Decoder) appendDecode(objs []cim.Object, b []byte) ([]cim.Object, error
 			objs = append(objs, o)
 		}
 	}
+}
+
+// runOf returns the InstanceRun an Object holds, if it holds one.
+func (d *Decoder) runOf(b []byte) ([]byte, bool) {
+	var (
+		run    []byte
+		hasRun bool
+	)
+	for len(b) > 0 {
+		f, rest, _, err := next(b, "object")
+		if err != nil {
+			return nil, false // object reports it
+		}
+		b = rest
+		switch f.num {
+		case fObjectRun:
+			run, hasRun = f.v, f.typ == protowire.BytesType
+		case fObjectClass, fObjectInstance:
+			return nil, false
+		}
+	}
+	return run, hasRun
+}
+
+// maxEmptyRun bounds the instances of a run that sets no property, which
+// take no bytes of their own.
+const maxEmptyRun = 1 << 12
+
+// appendRun decodes an InstanceRun and appends its instances to objs.
+func (d *Decoder) appendRun(objs []cim.Object, b []byte) ([]cim.Object, error) {
+	var (
+		id, count             uint64
+		set, rows             []byte
+		hasID, hasSet, hasCnt bool
+	)
+	for len(b) > 0 {
+		f, rest, _, err := next(b, "instance run")
+		if err != nil {
+			return nil, err
+		}
+		b = rest
+		switch {
+		case f.num == fRunClass && f.typ == protowire.VarintType && !hasID:
+			id, hasID = f.n, true
+		case f.num == fRunSet && f.typ == protowire.BytesType && !hasSet:
+			set, hasSet = f.v, true
+		case f.num == fRunCount && f.typ == protowire.VarintType && !hasCnt:
+			count, hasCnt = f.n, true
+		case f.num == fRunRows && f.typ == protowire.BytesType && rows == nil:
+			rows = f.v
+		case f.num == fRunClass || f.num == fRunSet || f.num == fRunCount || f.num == fRunRows:
+			return nil, malformed("instance run")
+		}
+	}
+	cls, err := d.class(id)
+	if err != nil {
+		return nil, err
+	}
+	props := cls.AllProperties()
+	if !bitmapFits(set, len(props)) {
+		return nil, malformed("instance run property set")
+	}
+	// The properties each row sets, all scalars.
+	var idxBuf [32]int
+	idx := idxBuf[:0]
+	for k, p := range props {
+		if k/8 < len(set) && set[k/8]&(1<<(k%8)) != 0 {
+			if !packable(p.Type) {
+				return nil, malformed("instance run of a non-scalar property")
+			}
+			idx = append(idx, k)
+		}
+	}
+	// Every row takes a byte at least when it sets a property.
+	if count == 0 || (len(idx) > 0 && count > uint64(len(rows))) || (len(idx) == 0 && (count > maxEmptyRun || len(rows) > 0)) {
+		return nil, malformed("instance run count")
+	}
+	loc := d.locs[id-1]
+	for range count {
+		inst, err := d.spawn(id, cls)
+		if err != nil {
+			return nil, err
+		}
+		types := inst.Properties()
+		for _, k := range idx {
+			var v cim.Value
+			if v, rows, err = d.packed(rows, types[k].Type); err != nil {
+				return nil, err
+			}
+			if err := inst.PutAt(k, v); err != nil {
+				return nil, err
+			}
+		}
+		inst.Namespace, inst.Server = loc.ns, loc.server
+		objs = append(objs, inst)
+	}
+	if len(rows) > 0 {
+		return nil, malformed("instance run rows")
+	}
+	return objs, nil
 }
 
 // spawnBytes bounds the values of the instances spawned ahead at once;

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"testing"
 
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/gowmi/gowmi/cim"
@@ -217,6 +218,9 @@ func FuzzDecode(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(b)
+	if runs, err := NewEncoder().Encode(benchBatch(8)); err == nil {
+		f.Add(runs) // a class definition and an InstanceRun
+	}
 	f.Add([]byte{})
 	ctx, _ := EncodeContext(func() *wbem.Context {
 		c := wbem.NewContext()
@@ -367,5 +371,153 @@ func TestEncoderFailedBatchKeepsTheStream(t *testing.T) {
 	}
 	if !got[0].CompareTo(g, cim.CompareIncludeAll) {
 		t.Error("the batch after a failed one decodes differently")
+	}
+}
+
+// Consecutive instances of a class that set the same scalar properties
+// travel as one InstanceRun; the others break the run and go as they are,
+// and everything decodes as it was, in order.
+func TestInstanceRuns(t *testing.T) {
+	item := benchClass() // Id uint64 (key), Name string
+	item.Namespace = `root\test`
+	other := cim.NewClass("Bench_Other", nil)
+	other.Properties = []*cim.Property{{Name: "N", Type: cim.TypeSint32}, {Name: "L", Type: cim.TypeString | cim.TypeArray}}
+	mk := func(c *cim.Class, vals ...cim.Value) *cim.Instance {
+		i := c.MustSpawn()
+		for k, v := range vals {
+			if v.Type() != cim.TypeEmpty {
+				_ = i.PutAt(k, v)
+			}
+		}
+		return i
+	}
+	var objs []cim.Object
+	add := func(i *cim.Instance) { objs = append(objs, i) }
+	add(mk(item, cim.Uint64(1), cim.String("a"))) // run 1
+	add(mk(item, cim.Uint64(2), cim.String("b")))
+	add(mk(item, cim.Uint64(3), cim.String("c")))
+	add(mk(item, cim.Uint64(4), cim.Null(cim.TypeString))) // a NULL: an instance
+	add(mk(item, cim.Uint64(5), cim.String("e")))          // run 2
+	add(mk(item, cim.Uint64(6)))                           // another set: run 3
+	add(mk(other, cim.Sint32(-7)))                         // another class: run 4
+	add(mk(other, cim.Sint32(8), cim.Strings("x", "y")))   // an array: an instance
+	moved := mk(item, cim.Uint64(9), cim.String("i"))      // another namespace: an instance
+	moved.Namespace = `root\elsewhere`
+	add(moved)
+	add(mk(item, cim.Uint64(10), cim.String("j"))) // back: an instance, which moves the class back
+	add(mk(item, cim.Uint64(11), cim.String("k"))) // run 5
+	withQual := mk(item, cim.Uint64(12), cim.String("l"))
+	withQual.Qualifiers = cim.Qualifiers{{Name: "Note", Value: cim.String("q")}}
+	add(withQual)                                  // qualifiers: an instance
+	add(item.MustSpawn())                          // nothing set: run 6
+	add(item.MustSpawn())                          //
+	objs = append(objs, item)                      // a class: an Object of its own
+	add(mk(item, cim.Uint64(13), cim.String("m"))) // run 7
+
+	b, err := NewEncoder().Encode(objs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m pb.ObjectBatch
+	if err := proto.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	var runs, insts, classes int
+	for _, o := range m.Objects {
+		switch {
+		case o.GetRun() != nil:
+			runs++
+		case o.GetInstance() != nil:
+			insts++
+		default:
+			classes++
+		}
+	}
+	if runs != 7 || insts != 5 || classes != 1 {
+		t.Errorf("%d runs, %d instances, %d classes; want 7, 5, 1", runs, insts, classes)
+	}
+	got, err := NewDecoder().Decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(objs) {
+		t.Fatalf("%d objects, want %d", len(got), len(objs))
+	}
+	for k := range objs {
+		if !got[k].CompareTo(objs[k], cim.CompareIncludeAll) {
+			t.Errorf("object %d decodes differently", k)
+		}
+		if gi, ok := got[k].(*cim.Instance); ok {
+			wi := objs[k].(*cim.Instance)
+			if gi.Namespace != wi.Namespace || gi.Server != wi.Server {
+				t.Errorf("object %d is in %q on %q, want %q on %q", k, gi.Namespace, gi.Server, wi.Namespace, wi.Server)
+			}
+			for p := range wi.Properties() {
+				if gi.IsSet(p) != wi.IsSet(p) {
+					t.Errorf("object %d: IsSet(%d) = %v", k, p, gi.IsSet(p))
+				}
+			}
+		}
+	}
+}
+
+// A run that does not add up is refused, not half read.
+func TestInstanceRunMalformed(t *testing.T) {
+	enc := NewEncoder()
+	i := benchClass().MustSpawn()
+	_ = i.PutAt(0, cim.Uint64(1))
+	_ = i.PutAt(1, cim.String("a"))
+	head, err := enc.Encode([]cim.Object{i}) // the class definition, and a run of one
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func(fields ...[]byte) []byte {
+		var r []byte
+		for _, f := range fields {
+			r = append(r, f...)
+		}
+		var o []byte
+		o = protowire.AppendTag(o, fObjectRun, protowire.BytesType)
+		o = protowire.AppendBytes(o, r)
+		var b []byte
+		b = protowire.AppendTag(b, fBatchObjects, protowire.BytesType)
+		return protowire.AppendBytes(b, o)
+	}
+	varint := func(num protowire.Number, v uint64) []byte {
+		return protowire.AppendVarint(protowire.AppendTag(nil, num, protowire.VarintType), v)
+	}
+	bytesF := func(num protowire.Number, v []byte) []byte {
+		return protowire.AppendBytes(protowire.AppendTag(nil, num, protowire.BytesType), v)
+	}
+	row := []byte{7, 1, 'x'} // Id 7, Name "x"
+	for name, b := range map[string][]byte{
+		"no count":       run(varint(fRunClass, 1), bytesF(fRunSet, []byte{3}), bytesF(fRunRows, row)),
+		"count too high": run(varint(fRunClass, 1), bytesF(fRunSet, []byte{3}), varint(fRunCount, 2), bytesF(fRunRows, row)),
+		"rows left over": run(varint(fRunClass, 1), bytesF(fRunSet, []byte{3}), varint(fRunCount, 1), bytesF(fRunRows, append(row, 9))),
+		"unknown class":  run(varint(fRunClass, 9), bytesF(fRunSet, []byte{3}), varint(fRunCount, 1), bytesF(fRunRows, row)),
+		"set too wide":   run(varint(fRunClass, 1), bytesF(fRunSet, []byte{7}), varint(fRunCount, 1), bytesF(fRunRows, row)),
+		"empty too many": run(varint(fRunClass, 1), varint(fRunCount, maxEmptyRun+1)),
+		"two counts":     run(varint(fRunClass, 1), bytesF(fRunSet, []byte{3}), varint(fRunCount, 1), varint(fRunCount, 1), bytesF(fRunRows, row)),
+		"bad string":     run(varint(fRunClass, 1), bytesF(fRunSet, []byte{3}), varint(fRunCount, 1), bytesF(fRunRows, []byte{7, 5, 'x'})),
+	} {
+		t.Run(name, func(t *testing.T) {
+			d := NewDecoder()
+			if _, err := d.Decode(head); err != nil {
+				t.Fatal(err)
+			}
+			if objs, err := d.Decode(b); err == nil {
+				t.Errorf("decoded %d objects", len(objs))
+			}
+		})
+	}
+	// And a good one reads.
+	d := NewDecoder()
+	_, _ = d.Decode(head)
+	objs, err := d.Decode(run(varint(fRunClass, 1), bytesF(fRunSet, []byte{3}), varint(fRunCount, 1), bytesF(fRunRows, row)))
+	if err != nil || len(objs) != 1 {
+		t.Fatalf("a good run: %d objects, %v", len(objs), err)
+	}
+	if v, _ := objs[0].Get("Name"); v.String() != cim.String("x").String() {
+		t.Errorf("Name = %s", v)
 	}
 }

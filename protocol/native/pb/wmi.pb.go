@@ -2004,13 +2004,15 @@ func (x *Qualifier) GetFlavor() uint32 {
 	return 0
 }
 
-// Object is a class (the ClassDef of that id) or an instance.
+// Object is a class (the ClassDef of that id), an instance, or a run of
+// instances.
 type Object struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Types that are valid to be assigned to Kind:
 	//
 	//	*Object_Class
 	//	*Object_Instance
+	//	*Object_Run
 	Kind          isObject_Kind `protobuf_oneof:"kind"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -2071,6 +2073,15 @@ func (x *Object) GetInstance() *Instance {
 	return nil
 }
 
+func (x *Object) GetRun() *InstanceRun {
+	if x != nil {
+		if x, ok := x.Kind.(*Object_Run); ok {
+			return x.Run
+		}
+	}
+	return nil
+}
+
 type isObject_Kind interface {
 	isObject_Kind()
 }
@@ -2083,9 +2094,90 @@ type Object_Instance struct {
 	Instance *Instance `protobuf:"bytes,2,opt,name=instance,proto3,oneof"`
 }
 
+type Object_Run struct {
+	Run *InstanceRun `protobuf:"bytes,3,opt,name=run,proto3,oneof"`
+}
+
 func (*Object_Class) isObject_Kind() {}
 
 func (*Object_Instance) isObject_Kind() {}
+
+func (*Object_Run) isObject_Kind() {}
+
+// InstanceRun is count instances of one class that set the same
+// properties (set, as in Instance), none NULL and none of an array or
+// object type, have no qualifiers of their own, and are in the namespace
+// and on the server of the stream's previous instance of their class.
+// rows holds their packed scalars (as Instance.scalars), one instance
+// after the other. Only an ObjectBatch's own objects are runs, not the
+// objects embedded in values.
+type InstanceRun struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Class         uint32                 `protobuf:"varint,1,opt,name=class,proto3" json:"class,omitempty"`
+	Set           []byte                 `protobuf:"bytes,2,opt,name=set,proto3" json:"set,omitempty"`
+	Count         uint32                 `protobuf:"varint,3,opt,name=count,proto3" json:"count,omitempty"`
+	Rows          []byte                 `protobuf:"bytes,4,opt,name=rows,proto3" json:"rows,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *InstanceRun) Reset() {
+	*x = InstanceRun{}
+	mi := &file_wmi_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *InstanceRun) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*InstanceRun) ProtoMessage() {}
+
+func (x *InstanceRun) ProtoReflect() protoreflect.Message {
+	mi := &file_wmi_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use InstanceRun.ProtoReflect.Descriptor instead.
+func (*InstanceRun) Descriptor() ([]byte, []int) {
+	return file_wmi_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *InstanceRun) GetClass() uint32 {
+	if x != nil {
+		return x.Class
+	}
+	return 0
+}
+
+func (x *InstanceRun) GetSet() []byte {
+	if x != nil {
+		return x.Set
+	}
+	return nil
+}
+
+func (x *InstanceRun) GetCount() uint32 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+func (x *InstanceRun) GetRows() []byte {
+	if x != nil {
+		return x.Rows
+	}
+	return nil
+}
 
 type Instance struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -2117,7 +2209,7 @@ type Instance struct {
 
 func (x *Instance) Reset() {
 	*x = Instance{}
-	mi := &file_wmi_proto_msgTypes[26]
+	mi := &file_wmi_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2129,7 +2221,7 @@ func (x *Instance) String() string {
 func (*Instance) ProtoMessage() {}
 
 func (x *Instance) ProtoReflect() protoreflect.Message {
-	mi := &file_wmi_proto_msgTypes[26]
+	mi := &file_wmi_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2142,7 +2234,7 @@ func (x *Instance) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Instance.ProtoReflect.Descriptor instead.
 func (*Instance) Descriptor() ([]byte, []int) {
-	return file_wmi_proto_rawDescGZIP(), []int{26}
+	return file_wmi_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *Instance) GetClass() uint32 {
@@ -2223,7 +2315,7 @@ type Value struct {
 
 func (x *Value) Reset() {
 	*x = Value{}
-	mi := &file_wmi_proto_msgTypes[27]
+	mi := &file_wmi_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2235,7 +2327,7 @@ func (x *Value) String() string {
 func (*Value) ProtoMessage() {}
 
 func (x *Value) ProtoReflect() protoreflect.Message {
-	mi := &file_wmi_proto_msgTypes[27]
+	mi := &file_wmi_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2248,7 +2340,7 @@ func (x *Value) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Value.ProtoReflect.Descriptor instead.
 func (*Value) Descriptor() ([]byte, []int) {
-	return file_wmi_proto_rawDescGZIP(), []int{27}
+	return file_wmi_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *Value) GetType() uint32 {
@@ -2383,7 +2475,7 @@ type Array struct {
 
 func (x *Array) Reset() {
 	*x = Array{}
-	mi := &file_wmi_proto_msgTypes[28]
+	mi := &file_wmi_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2395,7 +2487,7 @@ func (x *Array) String() string {
 func (*Array) ProtoMessage() {}
 
 func (x *Array) ProtoReflect() protoreflect.Message {
-	mi := &file_wmi_proto_msgTypes[28]
+	mi := &file_wmi_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2408,7 +2500,7 @@ func (x *Array) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Array.ProtoReflect.Descriptor instead.
 func (*Array) Descriptor() ([]byte, []int) {
-	return file_wmi_proto_rawDescGZIP(), []int{28}
+	return file_wmi_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *Array) GetElems() []*Value {
@@ -2430,7 +2522,7 @@ type ProviderMessage struct {
 
 func (x *ProviderMessage) Reset() {
 	*x = ProviderMessage{}
-	mi := &file_wmi_proto_msgTypes[29]
+	mi := &file_wmi_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2442,7 +2534,7 @@ func (x *ProviderMessage) String() string {
 func (*ProviderMessage) ProtoMessage() {}
 
 func (x *ProviderMessage) ProtoReflect() protoreflect.Message {
-	mi := &file_wmi_proto_msgTypes[29]
+	mi := &file_wmi_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2455,7 +2547,7 @@ func (x *ProviderMessage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProviderMessage.ProtoReflect.Descriptor instead.
 func (*ProviderMessage) Descriptor() ([]byte, []int) {
-	return file_wmi_proto_rawDescGZIP(), []int{29}
+	return file_wmi_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *ProviderMessage) GetMsg() isProviderMessage_Msg {
@@ -2497,7 +2589,7 @@ type Register struct {
 
 func (x *Register) Reset() {
 	*x = Register{}
-	mi := &file_wmi_proto_msgTypes[30]
+	mi := &file_wmi_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2509,7 +2601,7 @@ func (x *Register) String() string {
 func (*Register) ProtoMessage() {}
 
 func (x *Register) ProtoReflect() protoreflect.Message {
-	mi := &file_wmi_proto_msgTypes[30]
+	mi := &file_wmi_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2522,7 +2614,7 @@ func (x *Register) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Register.ProtoReflect.Descriptor instead.
 func (*Register) Descriptor() ([]byte, []int) {
-	return file_wmi_proto_rawDescGZIP(), []int{30}
+	return file_wmi_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *Register) GetName() string {
@@ -2549,7 +2641,7 @@ type RegisterClasses struct {
 
 func (x *RegisterClasses) Reset() {
 	*x = RegisterClasses{}
-	mi := &file_wmi_proto_msgTypes[31]
+	mi := &file_wmi_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2561,7 +2653,7 @@ func (x *RegisterClasses) String() string {
 func (*RegisterClasses) ProtoMessage() {}
 
 func (x *RegisterClasses) ProtoReflect() protoreflect.Message {
-	mi := &file_wmi_proto_msgTypes[31]
+	mi := &file_wmi_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2574,7 +2666,7 @@ func (x *RegisterClasses) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RegisterClasses.ProtoReflect.Descriptor instead.
 func (*RegisterClasses) Descriptor() ([]byte, []int) {
-	return file_wmi_proto_rawDescGZIP(), []int{31}
+	return file_wmi_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *RegisterClasses) GetNamespace() string {
@@ -2604,7 +2696,7 @@ type DaemonMessage struct {
 
 func (x *DaemonMessage) Reset() {
 	*x = DaemonMessage{}
-	mi := &file_wmi_proto_msgTypes[32]
+	mi := &file_wmi_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2616,7 +2708,7 @@ func (x *DaemonMessage) String() string {
 func (*DaemonMessage) ProtoMessage() {}
 
 func (x *DaemonMessage) ProtoReflect() protoreflect.Message {
-	mi := &file_wmi_proto_msgTypes[32]
+	mi := &file_wmi_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2629,7 +2721,7 @@ func (x *DaemonMessage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DaemonMessage.ProtoReflect.Descriptor instead.
 func (*DaemonMessage) Descriptor() ([]byte, []int) {
-	return file_wmi_proto_rawDescGZIP(), []int{32}
+	return file_wmi_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *DaemonMessage) GetMsg() isDaemonMessage_Msg {
@@ -2682,7 +2774,7 @@ type Registered struct {
 
 func (x *Registered) Reset() {
 	*x = Registered{}
-	mi := &file_wmi_proto_msgTypes[33]
+	mi := &file_wmi_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2694,7 +2786,7 @@ func (x *Registered) String() string {
 func (*Registered) ProtoMessage() {}
 
 func (x *Registered) ProtoReflect() protoreflect.Message {
-	mi := &file_wmi_proto_msgTypes[33]
+	mi := &file_wmi_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2707,7 +2799,7 @@ func (x *Registered) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Registered.ProtoReflect.Descriptor instead.
 func (*Registered) Descriptor() ([]byte, []int) {
-	return file_wmi_proto_rawDescGZIP(), []int{33}
+	return file_wmi_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *Registered) GetStatus() *Status {
@@ -2727,7 +2819,7 @@ type Work struct {
 
 func (x *Work) Reset() {
 	*x = Work{}
-	mi := &file_wmi_proto_msgTypes[34]
+	mi := &file_wmi_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2739,7 +2831,7 @@ func (x *Work) String() string {
 func (*Work) ProtoMessage() {}
 
 func (x *Work) ProtoReflect() protoreflect.Message {
-	mi := &file_wmi_proto_msgTypes[34]
+	mi := &file_wmi_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2752,7 +2844,7 @@ func (x *Work) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Work.ProtoReflect.Descriptor instead.
 func (*Work) Descriptor() ([]byte, []int) {
-	return file_wmi_proto_rawDescGZIP(), []int{34}
+	return file_wmi_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *Work) GetRequest() uint64 {
@@ -2785,7 +2877,7 @@ type ProviderRequest struct {
 
 func (x *ProviderRequest) Reset() {
 	*x = ProviderRequest{}
-	mi := &file_wmi_proto_msgTypes[35]
+	mi := &file_wmi_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2797,7 +2889,7 @@ func (x *ProviderRequest) String() string {
 func (*ProviderRequest) ProtoMessage() {}
 
 func (x *ProviderRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_wmi_proto_msgTypes[35]
+	mi := &file_wmi_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2810,7 +2902,7 @@ func (x *ProviderRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProviderRequest.ProtoReflect.Descriptor instead.
 func (*ProviderRequest) Descriptor() ([]byte, []int) {
-	return file_wmi_proto_rawDescGZIP(), []int{35}
+	return file_wmi_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *ProviderRequest) GetOp() ProviderOp {
@@ -2912,7 +3004,7 @@ type ProviderResult struct {
 
 func (x *ProviderResult) Reset() {
 	*x = ProviderResult{}
-	mi := &file_wmi_proto_msgTypes[36]
+	mi := &file_wmi_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2924,7 +3016,7 @@ func (x *ProviderResult) String() string {
 func (*ProviderResult) ProtoMessage() {}
 
 func (x *ProviderResult) ProtoReflect() protoreflect.Message {
-	mi := &file_wmi_proto_msgTypes[36]
+	mi := &file_wmi_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2937,7 +3029,7 @@ func (x *ProviderResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProviderResult.ProtoReflect.Descriptor instead.
 func (*ProviderResult) Descriptor() ([]byte, []int) {
-	return file_wmi_proto_rawDescGZIP(), []int{36}
+	return file_wmi_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *ProviderResult) GetMsg() isProviderResult_Msg {
@@ -3020,7 +3112,7 @@ type ServeOpen struct {
 
 func (x *ServeOpen) Reset() {
 	*x = ServeOpen{}
-	mi := &file_wmi_proto_msgTypes[37]
+	mi := &file_wmi_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3032,7 +3124,7 @@ func (x *ServeOpen) String() string {
 func (*ServeOpen) ProtoMessage() {}
 
 func (x *ServeOpen) ProtoReflect() protoreflect.Message {
-	mi := &file_wmi_proto_msgTypes[37]
+	mi := &file_wmi_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3045,7 +3137,7 @@ func (x *ServeOpen) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ServeOpen.ProtoReflect.Descriptor instead.
 func (*ServeOpen) Descriptor() ([]byte, []int) {
-	return file_wmi_proto_rawDescGZIP(), []int{37}
+	return file_wmi_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *ServeOpen) GetRequest() uint64 {
@@ -3065,7 +3157,7 @@ type Progress struct {
 
 func (x *Progress) Reset() {
 	*x = Progress{}
-	mi := &file_wmi_proto_msgTypes[38]
+	mi := &file_wmi_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3077,7 +3169,7 @@ func (x *Progress) String() string {
 func (*Progress) ProtoMessage() {}
 
 func (x *Progress) ProtoReflect() protoreflect.Message {
-	mi := &file_wmi_proto_msgTypes[38]
+	mi := &file_wmi_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3090,7 +3182,7 @@ func (x *Progress) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Progress.ProtoReflect.Descriptor instead.
 func (*Progress) Descriptor() ([]byte, []int) {
-	return file_wmi_proto_rawDescGZIP(), []int{38}
+	return file_wmi_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *Progress) GetDone() uint32 {
@@ -3120,7 +3212,7 @@ type Done struct {
 
 func (x *Done) Reset() {
 	*x = Done{}
-	mi := &file_wmi_proto_msgTypes[39]
+	mi := &file_wmi_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3132,7 +3224,7 @@ func (x *Done) String() string {
 func (*Done) ProtoMessage() {}
 
 func (x *Done) ProtoReflect() protoreflect.Message {
-	mi := &file_wmi_proto_msgTypes[39]
+	mi := &file_wmi_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3145,7 +3237,7 @@ func (x *Done) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Done.ProtoReflect.Descriptor instead.
 func (*Done) Descriptor() ([]byte, []int) {
-	return file_wmi_proto_rawDescGZIP(), []int{39}
+	return file_wmi_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *Done) GetError() *Error {
@@ -3305,11 +3397,17 @@ const file_wmi_proto_rawDesc = "" +
 	"\tQualifier\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12,\n" +
 	"\x05value\x18\x02 \x01(\v2\x16.gowmi.native.v1.ValueR\x05value\x12\x16\n" +
-	"\x06flavor\x18\x03 \x01(\rR\x06flavor\"a\n" +
+	"\x06flavor\x18\x03 \x01(\rR\x06flavor\"\x93\x01\n" +
 	"\x06Object\x12\x16\n" +
 	"\x05class\x18\x01 \x01(\rH\x00R\x05class\x127\n" +
-	"\binstance\x18\x02 \x01(\v2\x19.gowmi.native.v1.InstanceH\x00R\binstanceB\x06\n" +
-	"\x04kind\"\xa7\x02\n" +
+	"\binstance\x18\x02 \x01(\v2\x19.gowmi.native.v1.InstanceH\x00R\binstance\x120\n" +
+	"\x03run\x18\x03 \x01(\v2\x1c.gowmi.native.v1.InstanceRunH\x00R\x03runB\x06\n" +
+	"\x04kind\"_\n" +
+	"\vInstanceRun\x12\x14\n" +
+	"\x05class\x18\x01 \x01(\rR\x05class\x12\x10\n" +
+	"\x03set\x18\x02 \x01(\fR\x03set\x12\x14\n" +
+	"\x05count\x18\x03 \x01(\rR\x05count\x12\x12\n" +
+	"\x04rows\x18\x04 \x01(\fR\x04rows\"\xa7\x02\n" +
 	"\bInstance\x12\x14\n" +
 	"\x05class\x18\x01 \x01(\rR\x05class\x12\x10\n" +
 	"\x03set\x18\x02 \x01(\fR\x03set\x12\x14\n" +
@@ -3452,7 +3550,7 @@ func file_wmi_proto_rawDescGZIP() []byte {
 }
 
 var file_wmi_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_wmi_proto_msgTypes = make([]protoimpl.MessageInfo, 40)
+var file_wmi_proto_msgTypes = make([]protoimpl.MessageInfo, 41)
 var file_wmi_proto_goTypes = []any{
 	(Method)(0),             // 0: gowmi.native.v1.Method
 	(Mode)(0),               // 1: gowmi.native.v1.Mode
@@ -3485,20 +3583,21 @@ var file_wmi_proto_goTypes = []any{
 	(*MethodDef)(nil),       // 28: gowmi.native.v1.MethodDef
 	(*Qualifier)(nil),       // 29: gowmi.native.v1.Qualifier
 	(*Object)(nil),          // 30: gowmi.native.v1.Object
-	(*Instance)(nil),        // 31: gowmi.native.v1.Instance
-	(*Value)(nil),           // 32: gowmi.native.v1.Value
-	(*Array)(nil),           // 33: gowmi.native.v1.Array
-	(*ProviderMessage)(nil), // 34: gowmi.native.v1.ProviderMessage
-	(*Register)(nil),        // 35: gowmi.native.v1.Register
-	(*RegisterClasses)(nil), // 36: gowmi.native.v1.RegisterClasses
-	(*DaemonMessage)(nil),   // 37: gowmi.native.v1.DaemonMessage
-	(*Registered)(nil),      // 38: gowmi.native.v1.Registered
-	(*Work)(nil),            // 39: gowmi.native.v1.Work
-	(*ProviderRequest)(nil), // 40: gowmi.native.v1.ProviderRequest
-	(*ProviderResult)(nil),  // 41: gowmi.native.v1.ProviderResult
-	(*ServeOpen)(nil),       // 42: gowmi.native.v1.ServeOpen
-	(*Progress)(nil),        // 43: gowmi.native.v1.Progress
-	(*Done)(nil),            // 44: gowmi.native.v1.Done
+	(*InstanceRun)(nil),     // 31: gowmi.native.v1.InstanceRun
+	(*Instance)(nil),        // 32: gowmi.native.v1.Instance
+	(*Value)(nil),           // 33: gowmi.native.v1.Value
+	(*Array)(nil),           // 34: gowmi.native.v1.Array
+	(*ProviderMessage)(nil), // 35: gowmi.native.v1.ProviderMessage
+	(*Register)(nil),        // 36: gowmi.native.v1.Register
+	(*RegisterClasses)(nil), // 37: gowmi.native.v1.RegisterClasses
+	(*DaemonMessage)(nil),   // 38: gowmi.native.v1.DaemonMessage
+	(*Registered)(nil),      // 39: gowmi.native.v1.Registered
+	(*Work)(nil),            // 40: gowmi.native.v1.Work
+	(*ProviderRequest)(nil), // 41: gowmi.native.v1.ProviderRequest
+	(*ProviderResult)(nil),  // 42: gowmi.native.v1.ProviderResult
+	(*ServeOpen)(nil),       // 43: gowmi.native.v1.ServeOpen
+	(*Progress)(nil),        // 44: gowmi.native.v1.Progress
+	(*Done)(nil),            // 45: gowmi.native.v1.Done
 }
 var file_wmi_proto_depIdxs = []int32{
 	13, // 0: gowmi.native.v1.ConnectReply.status:type_name -> gowmi.native.v1.Status
@@ -3515,58 +3614,59 @@ var file_wmi_proto_depIdxs = []int32{
 	13, // 11: gowmi.native.v1.ReleaseReply.status:type_name -> gowmi.native.v1.Status
 	13, // 12: gowmi.native.v1.SinkCallRequest.status:type_name -> gowmi.native.v1.Status
 	24, // 13: gowmi.native.v1.Context.values:type_name -> gowmi.native.v1.NamedValue
-	32, // 14: gowmi.native.v1.NamedValue.value:type_name -> gowmi.native.v1.Value
+	33, // 14: gowmi.native.v1.NamedValue.value:type_name -> gowmi.native.v1.Value
 	26, // 15: gowmi.native.v1.ObjectBatch.classes:type_name -> gowmi.native.v1.ClassDef
 	30, // 16: gowmi.native.v1.ObjectBatch.objects:type_name -> gowmi.native.v1.Object
 	29, // 17: gowmi.native.v1.ClassDef.qualifiers:type_name -> gowmi.native.v1.Qualifier
 	27, // 18: gowmi.native.v1.ClassDef.properties:type_name -> gowmi.native.v1.Property
 	28, // 19: gowmi.native.v1.ClassDef.methods:type_name -> gowmi.native.v1.MethodDef
-	32, // 20: gowmi.native.v1.Property.value:type_name -> gowmi.native.v1.Value
+	33, // 20: gowmi.native.v1.Property.value:type_name -> gowmi.native.v1.Value
 	29, // 21: gowmi.native.v1.Property.qualifiers:type_name -> gowmi.native.v1.Qualifier
 	29, // 22: gowmi.native.v1.MethodDef.qualifiers:type_name -> gowmi.native.v1.Qualifier
 	27, // 23: gowmi.native.v1.MethodDef.parameters:type_name -> gowmi.native.v1.Property
-	32, // 24: gowmi.native.v1.Qualifier.value:type_name -> gowmi.native.v1.Value
-	31, // 25: gowmi.native.v1.Object.instance:type_name -> gowmi.native.v1.Instance
-	32, // 26: gowmi.native.v1.Instance.values:type_name -> gowmi.native.v1.Value
-	29, // 27: gowmi.native.v1.Instance.qualifiers:type_name -> gowmi.native.v1.Qualifier
-	30, // 28: gowmi.native.v1.Value.object:type_name -> gowmi.native.v1.Object
-	33, // 29: gowmi.native.v1.Value.array:type_name -> gowmi.native.v1.Array
-	32, // 30: gowmi.native.v1.Array.elems:type_name -> gowmi.native.v1.Value
-	35, // 31: gowmi.native.v1.ProviderMessage.register:type_name -> gowmi.native.v1.Register
-	36, // 32: gowmi.native.v1.Register.classes:type_name -> gowmi.native.v1.RegisterClasses
-	38, // 33: gowmi.native.v1.DaemonMessage.registered:type_name -> gowmi.native.v1.Registered
-	39, // 34: gowmi.native.v1.DaemonMessage.work:type_name -> gowmi.native.v1.Work
-	13, // 35: gowmi.native.v1.Registered.status:type_name -> gowmi.native.v1.Status
-	4,  // 36: gowmi.native.v1.ProviderRequest.op:type_name -> gowmi.native.v1.ProviderOp
-	42, // 37: gowmi.native.v1.ProviderResult.open:type_name -> gowmi.native.v1.ServeOpen
-	43, // 38: gowmi.native.v1.ProviderResult.progress:type_name -> gowmi.native.v1.Progress
-	44, // 39: gowmi.native.v1.ProviderResult.done:type_name -> gowmi.native.v1.Done
-	14, // 40: gowmi.native.v1.Done.error:type_name -> gowmi.native.v1.Error
-	5,  // 41: gowmi.native.v1.Wbem.Connect:input_type -> gowmi.native.v1.ConnectRequest
-	7,  // 42: gowmi.native.v1.Wbem.Session:input_type -> gowmi.native.v1.SessionRequest
-	10, // 43: gowmi.native.v1.Wbem.Call:input_type -> gowmi.native.v1.CallRequest
-	15, // 44: gowmi.native.v1.Wbem.CancelAsyncCall:input_type -> gowmi.native.v1.CancelRequest
-	17, // 45: gowmi.native.v1.Wbem.Enum:input_type -> gowmi.native.v1.EnumRequest
-	18, // 46: gowmi.native.v1.Wbem.Result:input_type -> gowmi.native.v1.ResultRequest
-	20, // 47: gowmi.native.v1.Wbem.Release:input_type -> gowmi.native.v1.ReleaseRequest
-	22, // 48: gowmi.native.v1.Wbem.SinkCall:input_type -> gowmi.native.v1.SinkCallRequest
-	34, // 49: gowmi.native.v1.Wbem.Provide:input_type -> gowmi.native.v1.ProviderMessage
-	41, // 50: gowmi.native.v1.Wbem.Serve:input_type -> gowmi.native.v1.ProviderResult
-	6,  // 51: gowmi.native.v1.Wbem.Connect:output_type -> gowmi.native.v1.ConnectReply
-	8,  // 52: gowmi.native.v1.Wbem.Session:output_type -> gowmi.native.v1.SessionEvent
-	11, // 53: gowmi.native.v1.Wbem.Call:output_type -> gowmi.native.v1.CallEvent
-	16, // 54: gowmi.native.v1.Wbem.CancelAsyncCall:output_type -> gowmi.native.v1.CancelReply
-	11, // 55: gowmi.native.v1.Wbem.Enum:output_type -> gowmi.native.v1.CallEvent
-	19, // 56: gowmi.native.v1.Wbem.Result:output_type -> gowmi.native.v1.ResultReply
-	21, // 57: gowmi.native.v1.Wbem.Release:output_type -> gowmi.native.v1.ReleaseReply
-	21, // 58: gowmi.native.v1.Wbem.SinkCall:output_type -> gowmi.native.v1.ReleaseReply
-	37, // 59: gowmi.native.v1.Wbem.Provide:output_type -> gowmi.native.v1.DaemonMessage
-	40, // 60: gowmi.native.v1.Wbem.Serve:output_type -> gowmi.native.v1.ProviderRequest
-	51, // [51:61] is the sub-list for method output_type
-	41, // [41:51] is the sub-list for method input_type
-	41, // [41:41] is the sub-list for extension type_name
-	41, // [41:41] is the sub-list for extension extendee
-	0,  // [0:41] is the sub-list for field type_name
+	33, // 24: gowmi.native.v1.Qualifier.value:type_name -> gowmi.native.v1.Value
+	32, // 25: gowmi.native.v1.Object.instance:type_name -> gowmi.native.v1.Instance
+	31, // 26: gowmi.native.v1.Object.run:type_name -> gowmi.native.v1.InstanceRun
+	33, // 27: gowmi.native.v1.Instance.values:type_name -> gowmi.native.v1.Value
+	29, // 28: gowmi.native.v1.Instance.qualifiers:type_name -> gowmi.native.v1.Qualifier
+	30, // 29: gowmi.native.v1.Value.object:type_name -> gowmi.native.v1.Object
+	34, // 30: gowmi.native.v1.Value.array:type_name -> gowmi.native.v1.Array
+	33, // 31: gowmi.native.v1.Array.elems:type_name -> gowmi.native.v1.Value
+	36, // 32: gowmi.native.v1.ProviderMessage.register:type_name -> gowmi.native.v1.Register
+	37, // 33: gowmi.native.v1.Register.classes:type_name -> gowmi.native.v1.RegisterClasses
+	39, // 34: gowmi.native.v1.DaemonMessage.registered:type_name -> gowmi.native.v1.Registered
+	40, // 35: gowmi.native.v1.DaemonMessage.work:type_name -> gowmi.native.v1.Work
+	13, // 36: gowmi.native.v1.Registered.status:type_name -> gowmi.native.v1.Status
+	4,  // 37: gowmi.native.v1.ProviderRequest.op:type_name -> gowmi.native.v1.ProviderOp
+	43, // 38: gowmi.native.v1.ProviderResult.open:type_name -> gowmi.native.v1.ServeOpen
+	44, // 39: gowmi.native.v1.ProviderResult.progress:type_name -> gowmi.native.v1.Progress
+	45, // 40: gowmi.native.v1.ProviderResult.done:type_name -> gowmi.native.v1.Done
+	14, // 41: gowmi.native.v1.Done.error:type_name -> gowmi.native.v1.Error
+	5,  // 42: gowmi.native.v1.Wbem.Connect:input_type -> gowmi.native.v1.ConnectRequest
+	7,  // 43: gowmi.native.v1.Wbem.Session:input_type -> gowmi.native.v1.SessionRequest
+	10, // 44: gowmi.native.v1.Wbem.Call:input_type -> gowmi.native.v1.CallRequest
+	15, // 45: gowmi.native.v1.Wbem.CancelAsyncCall:input_type -> gowmi.native.v1.CancelRequest
+	17, // 46: gowmi.native.v1.Wbem.Enum:input_type -> gowmi.native.v1.EnumRequest
+	18, // 47: gowmi.native.v1.Wbem.Result:input_type -> gowmi.native.v1.ResultRequest
+	20, // 48: gowmi.native.v1.Wbem.Release:input_type -> gowmi.native.v1.ReleaseRequest
+	22, // 49: gowmi.native.v1.Wbem.SinkCall:input_type -> gowmi.native.v1.SinkCallRequest
+	35, // 50: gowmi.native.v1.Wbem.Provide:input_type -> gowmi.native.v1.ProviderMessage
+	42, // 51: gowmi.native.v1.Wbem.Serve:input_type -> gowmi.native.v1.ProviderResult
+	6,  // 52: gowmi.native.v1.Wbem.Connect:output_type -> gowmi.native.v1.ConnectReply
+	8,  // 53: gowmi.native.v1.Wbem.Session:output_type -> gowmi.native.v1.SessionEvent
+	11, // 54: gowmi.native.v1.Wbem.Call:output_type -> gowmi.native.v1.CallEvent
+	16, // 55: gowmi.native.v1.Wbem.CancelAsyncCall:output_type -> gowmi.native.v1.CancelReply
+	11, // 56: gowmi.native.v1.Wbem.Enum:output_type -> gowmi.native.v1.CallEvent
+	19, // 57: gowmi.native.v1.Wbem.Result:output_type -> gowmi.native.v1.ResultReply
+	21, // 58: gowmi.native.v1.Wbem.Release:output_type -> gowmi.native.v1.ReleaseReply
+	21, // 59: gowmi.native.v1.Wbem.SinkCall:output_type -> gowmi.native.v1.ReleaseReply
+	38, // 60: gowmi.native.v1.Wbem.Provide:output_type -> gowmi.native.v1.DaemonMessage
+	41, // 61: gowmi.native.v1.Wbem.Serve:output_type -> gowmi.native.v1.ProviderRequest
+	52, // [52:62] is the sub-list for method output_type
+	42, // [42:52] is the sub-list for method input_type
+	42, // [42:42] is the sub-list for extension type_name
+	42, // [42:42] is the sub-list for extension extendee
+	0,  // [0:42] is the sub-list for field type_name
 }
 
 func init() { file_wmi_proto_init() }
@@ -3585,9 +3685,10 @@ func file_wmi_proto_init() {
 	file_wmi_proto_msgTypes[25].OneofWrappers = []any{
 		(*Object_Class)(nil),
 		(*Object_Instance)(nil),
+		(*Object_Run)(nil),
 	}
-	file_wmi_proto_msgTypes[26].OneofWrappers = []any{}
-	file_wmi_proto_msgTypes[27].OneofWrappers = []any{
+	file_wmi_proto_msgTypes[27].OneofWrappers = []any{}
+	file_wmi_proto_msgTypes[28].OneofWrappers = []any{
 		(*Value_Int)(nil),
 		(*Value_Uint)(nil),
 		(*Value_Real32)(nil),
@@ -3596,14 +3697,14 @@ func file_wmi_proto_init() {
 		(*Value_Object)(nil),
 		(*Value_Array)(nil),
 	}
-	file_wmi_proto_msgTypes[29].OneofWrappers = []any{
+	file_wmi_proto_msgTypes[30].OneofWrappers = []any{
 		(*ProviderMessage_Register)(nil),
 	}
-	file_wmi_proto_msgTypes[32].OneofWrappers = []any{
+	file_wmi_proto_msgTypes[33].OneofWrappers = []any{
 		(*DaemonMessage_Registered)(nil),
 		(*DaemonMessage_Work)(nil),
 	}
-	file_wmi_proto_msgTypes[36].OneofWrappers = []any{
+	file_wmi_proto_msgTypes[37].OneofWrappers = []any{
 		(*ProviderResult_Open)(nil),
 		(*ProviderResult_Send)(nil),
 		(*ProviderResult_Progress)(nil),
@@ -3615,7 +3716,7 @@ func file_wmi_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_wmi_proto_rawDesc), len(file_wmi_proto_rawDesc)),
 			NumEnums:      5,
-			NumMessages:   40,
+			NumMessages:   41,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
