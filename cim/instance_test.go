@@ -535,3 +535,71 @@ func TestSpawnInstances(t *testing.T) {
 		t.Errorf("abstract: %v", err)
 	}
 }
+
+// An instance reads the defaults of the class view it was spawned from,
+// without holding copies: At and AtRef give the default until a value is
+// put, and after Delete again; a later class change does not reach it.
+func TestInstanceDefaults(t *testing.T) {
+	c := NewClass("Gowmi_Defaults", nil)
+	c.Properties = []*Property{
+		{Name: "A", Type: TypeUint32, Value: Uint32(7)},
+		{Name: "B", Type: TypeString},
+	}
+	insts, err := c.SpawnInstances(3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	single := c.MustSpawn()
+	for k, i := range append(insts, single) {
+		if v := i.At(0); !v.Equal(Uint32(7)) || i.IsSet(0) {
+			t.Errorf("instance %d: A = %v, set %v", k, v, i.IsSet(0))
+		}
+		if v := i.AtRef(1); v.Type() != TypeString || !v.IsNull() {
+			t.Errorf("instance %d: B = %v (%s)", k, *v, v.Type())
+		}
+	}
+	i := insts[1]
+	if err := i.PutAt(0, Uint32(9)); err != nil {
+		t.Fatal(err)
+	}
+	if !i.AtRef(0).Equal(Uint32(9)) || !insts[0].At(0).Equal(Uint32(7)) || !insts[2].At(0).Equal(Uint32(7)) {
+		t.Error("a put reached another instance of the batch")
+	}
+	// The class changes its default: instances spawned before keep theirs.
+	c.Properties[0].Value = Uint32(8)
+	c.Changed()
+	if !insts[0].At(0).Equal(Uint32(7)) || !c.MustSpawn().At(0).Equal(Uint32(8)) {
+		t.Error("defaults did not follow the class view each instance was spawned from")
+	}
+	if _, err := i.Delete("A"); err != nil || !i.At(0).Equal(Uint32(7)) || i.IsSet(0) {
+		t.Errorf("after Delete: A = %v, set %v, %v", i.At(0), i.IsSet(0), err)
+	}
+	// A clone sees the same values.
+	if !i.Clone().CompareTo(i, CompareIncludeAll) {
+		t.Error("the clone differs")
+	}
+}
+
+// Set marks beyond the first 64 properties.
+func TestInstanceManySetMarks(t *testing.T) {
+	c := NewClass("Gowmi_Wide", nil)
+	for k := range 200 {
+		c.Properties = append(c.Properties, &Property{Name: "P" + strconv.Itoa(k), Type: TypeUint32})
+	}
+	i := c.MustSpawn()
+	for _, k := range []int{0, 63, 64, 130, 199} {
+		if err := i.PutAt(k, Uint32(uint32(k))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c2 := i.Clone()
+	for k := range 200 {
+		want := k == 0 || k == 63 || k == 64 || k == 130 || k == 199
+		if i.IsSet(k) != want || c2.IsSet(k) != want {
+			t.Errorf("IsSet(%d) = %v, clone %v, want %v", k, i.IsSet(k), c2.IsSet(k), want)
+		}
+	}
+	if _, err := c2.Delete("P130"); err != nil || c2.IsSet(130) || !i.IsSet(130) {
+		t.Error("Delete on a clone reached the original's marks")
+	}
+}
