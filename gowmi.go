@@ -68,6 +68,10 @@ type Options struct {
 	SinkTimeout time.Duration
 	// ObjectManager is the object manager of "embedded:" targets.
 	ObjectManager *cimom.ObjectManager
+	// Dialer, when set, opens the connections to a daemon (network "unix"
+	// or "tcp", the address of the target): to go through a proxy or a
+	// tunnel, or for a test to cut a connection as a network failure would.
+	Dialer func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 // Connect opens a Services on a target:
@@ -121,16 +125,20 @@ func Dial(target string, o *Options) (*grpc.ClientConn, error) {
 		return nil, err
 	}
 	opts := append(native.DialOptions(), grpc.WithKeepaliveParams(keepalive.ClientParameters{Time: 30 * time.Second, Timeout: 20 * time.Second}))
+	dial := o.Dialer
+	if dial == nil {
+		dial = (&net.Dialer{}).DialContext
+	}
+	opts = append(opts, grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) {
+		return dial(ctx, network, addr)
+	}))
 	switch network {
 	case "unix":
 		if o.User != "" || o.Password != "" {
 			return nil, &status.Error{Code: status.LocalCredentials, Operation: "ConnectServer",
 				Description: "a local connection takes no user name or password"}
 		}
-		opts = append(opts, grpc.WithTransportCredentials(native.UnixCredentials()),
-			grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) {
-				return (&net.Dialer{}).DialContext(ctx, "unix", addr)
-			}))
+		opts = append(opts, grpc.WithTransportCredentials(native.UnixCredentials()))
 		return grpc.NewClient("passthrough:///gowmi", opts...)
 	default:
 		tc, err := clientTLS(addr, o)

@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -113,32 +115,84 @@ func (d *daemon) tls(user, password string) *gowmi.Options {
 		SinkTimeout: 300 * time.Millisecond}
 }
 
+// connCutter connects through a dialer that remembers each Services'
+// connections, so that Disconnect can cut them as a network failure would
+// (rule 11).
+type connCutter struct {
+	mu    sync.Mutex
+	conns map[wbem.Services][]net.Conn
+}
+
+// connect opens a Services with o and a dialer that records its
+// connections.
+func (c *connCutter) connect(ctx context.Context, target string, o *gowmi.Options) (wbem.Services, error) {
+	var mu sync.Mutex
+	var conns []net.Conn
+	opts := *o
+	opts.Dialer = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		conn, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+		if err == nil {
+			mu.Lock()
+			conns = append(conns, conn)
+			mu.Unlock()
+		}
+		return conn, err
+	}
+	svc, err := gowmi.Connect(ctx, target, &opts)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.conns == nil {
+		c.conns = map[wbem.Services][]net.Conn{}
+	}
+	mu.Lock()
+	c.conns[svc] = conns
+	mu.Unlock()
+	return svc, nil
+}
+
+// disconnect closes the sockets under svc.
+func (c *connCutter) disconnect(svc wbem.Services) {
+	c.mu.Lock()
+	conns := c.conns[svc]
+	c.mu.Unlock()
+	for _, conn := range conns {
+		_ = conn.Close()
+	}
+}
+
 func TestConformanceUnixSocket(t *testing.T) {
 	d := startDaemon(t, nil)
 	if os.Getuid() != 0 {
 		t.Skip("the peer-credential identity of a non-root test user has no write rights on root\\wbemtest")
 	}
+	var cut connCutter
 	wbemtest.Run(t, wbemtest.Env{
 		Connect: func(ctx context.Context) (wbem.Services, error) {
-			return gowmi.Connect(ctx, d.sock, &gowmi.Options{Namespace: testNS, SinkTimeout: 300 * time.Millisecond})
+			return cut.connect(ctx, d.sock, &gowmi.Options{Namespace: testNS, SinkTimeout: 300 * time.Millisecond})
 		},
 		Provider:        d.prov,
 		SinkTimeout:     300 * time.Millisecond,
 		QueueQuota:      64,
 		EnumeratorQuota: 0,
+		Disconnect:      cut.disconnect,
 		Remote:          true,
 	})
 }
 
 func TestConformanceTLS(t *testing.T) {
 	d := startDaemon(t, nil)
+	var cut connCutter
 	wbemtest.Run(t, wbemtest.Env{
 		Connect: func(ctx context.Context) (wbem.Services, error) {
-			return gowmi.Connect(ctx, d.tcp, d.tls("tester", "secret"))
+			return cut.connect(ctx, d.tcp, d.tls("tester", "secret"))
 		},
 		Provider:    d.prov,
 		SinkTimeout: 300 * time.Millisecond,
 		QueueQuota:  64,
+		Disconnect:  cut.disconnect,
 		Remote:      true,
 	})
 }
