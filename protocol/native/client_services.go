@@ -80,11 +80,10 @@ func (s *services) call(ctx context.Context, req *pb.CallRequest) ([]cim.Object,
 		}
 		switch e := ev.Event.(type) {
 		case *pb.CallEvent_Indicate:
-			o, err := dec.Decode(e.Indicate)
-			if err != nil {
+			// The message is new from Recv: its strings need no copy.
+			if objs, err = dec.AppendDecodeOwned(objs, e.Indicate); err != nil {
 				return nil, nil, err
 			}
-			objs = append(objs, o...)
 		case *pb.CallEvent_Status:
 			return objs, e.Status, statusErr(e.Status)
 		case *pb.CallEvent_Accepted:
@@ -534,11 +533,11 @@ func (e *enumerator) do(ctx context.Context, req *pb.EnumRequest) ([]cim.Object,
 		}
 		switch x := ev.Event.(type) {
 		case *pb.CallEvent_Indicate:
-			o, err := dec.Decode(x.Indicate)
+			o, err := dec.AppendDecodeOwned(objs, x.Indicate) // new from Recv
 			if err != nil {
 				return objs, nil, err
 			}
-			objs = append(objs, o...)
+			objs = o
 		case *pb.CallEvent_Status:
 			return objs, x.Status, statusErr(x.Status)
 		default:

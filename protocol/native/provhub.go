@@ -396,7 +396,7 @@ func (rp *remoteProvider) do(ctx context.Context, req *pb.ProviderRequest, sink 
 			timer.Reset(h.opts.CallTimeout)
 			switch x := m.Msg.(type) {
 			case *pb.ProviderResult_Send:
-				objs, err := dec.Decode(x.Send)
+				objs, err := dec.AppendDecodeOwned(nil, x.Send) // new from Recv
 				if err != nil {
 					return nil, status.From(err).With("", "")
 				}
