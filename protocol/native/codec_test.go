@@ -81,17 +81,8 @@ func TestCodecRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := dec.Decode(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(got) != len(objs) {
-		t.Fatalf("decoded %d objects, want %d", len(got), len(objs))
-	}
+	got := decodeSame(t, dec, b, objs)
 	for k := range objs {
-		if !got[k].CompareTo(objs[k], cim.CompareIncludeAll) {
-			t.Errorf("object %d differs:\n got %s\nwant %s", k, got[k].MOF(), objs[k].MOF())
-		}
 		// __PATH, __DERIVATION and friends come out the same too.
 		for _, sp := range []string{"__PATH", "__RELPATH", "__DERIVATION", "__PROPERTY_COUNT"} {
 			a, _ := got[k].Get(sp)
@@ -262,6 +253,24 @@ func FuzzDecode(f *testing.F) {
 			}
 		}
 	})
+}
+
+// decodeSame decodes b and checks that it holds objs.
+func decodeSame(t *testing.T, dec *Decoder, b []byte, objs []cim.Object) []cim.Object {
+	t.Helper()
+	got, err := dec.Decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(objs) {
+		t.Fatalf("decoded %d objects, want %d", len(got), len(objs))
+	}
+	for k := range objs {
+		if !got[k].CompareTo(objs[k], cim.CompareIncludeAll) {
+			t.Errorf("object %d differs:\n got %s\nwant %s", k, got[k].MOF(), objs[k].MOF())
+		}
+	}
+	return got
 }
 
 func benchBatch(n int) []cim.Object {
@@ -436,17 +445,8 @@ func TestInstanceRuns(t *testing.T) {
 	if runs != 7 || insts != 5 || classes != 1 {
 		t.Errorf("%d runs, %d instances, %d classes; want 7, 5, 1", runs, insts, classes)
 	}
-	got, err := NewDecoder().Decode(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(got) != len(objs) {
-		t.Fatalf("%d objects, want %d", len(got), len(objs))
-	}
+	got := decodeSame(t, NewDecoder(), b, objs)
 	for k := range objs {
-		if !got[k].CompareTo(objs[k], cim.CompareIncludeAll) {
-			t.Errorf("object %d decodes differently", k)
-		}
 		if gi, ok := got[k].(*cim.Instance); ok {
 			wi := objs[k].(*cim.Instance)
 			if gi.Namespace != wi.Namespace || gi.Server != wi.Server {
