@@ -23,6 +23,7 @@ import (
 const (
 	maxDepth   = 64      // nesting of embedded objects and arrays
 	maxClasses = 1 << 16 // class definitions per stream
+	maxObjects = 1 << 20 // objects per batch
 )
 
 // Field numbers of the messages in wmi.proto.
@@ -340,7 +341,7 @@ func (e *Encoder) appendTopInstance(b []byte, i *cim.Instance) ([]byte, error) {
 	}
 	set, _ := sc.marks()
 	r := &e.run
-	if r.count > 0 && (r.id != id || string(r.set) != string(set)) {
+	if r.count > 0 && (r.id != id || string(r.set) != string(set) || !sc.anySet && r.count == maxEmptyRun) {
 		b = e.flushRun(b)
 	}
 	if r.count == 0 {
@@ -934,13 +935,16 @@ func (d *Decoder) appendDecode(objs []cim.Object, b []byte) ([]cim.Object, error
 				if objs, err = d.appendRun(objs, run); err != nil {
 					return nil, err
 				}
-				continue
+			} else {
+				o, err := d.object(f.v, 0)
+				if err != nil {
+					return nil, err
+				}
+				objs = append(objs, o)
 			}
-			o, err := d.object(f.v, 0)
-			if err != nil {
-				return nil, err
-			}
-			objs = append(objs, o)
+		}
+		if len(objs)-n > maxObjects {
+			return nil, status.Errorf(status.QuotaViolation, "a batch of more than %d objects", maxObjects)
 		}
 	}
 }
@@ -1020,16 +1024,18 @@ func (d *Decoder) appendRun(objs []cim.Object, b []byte) ([]cim.Object, error) {
 	if count == 0 || (len(idx) > 0 && count > uint64(len(rows))) || (len(idx) == 0 && (count > maxEmptyRun || len(rows) > 0)) {
 		return nil, malformed("instance run count")
 	}
+	if count > maxObjects {
+		return nil, status.Errorf(status.QuotaViolation, "a batch of more than %d objects", maxObjects)
+	}
 	loc := d.locs[id-1]
 	for range count {
 		inst, err := d.spawn(id, cls)
 		if err != nil {
 			return nil, err
 		}
-		types := inst.Properties()
 		for _, k := range idx {
 			var v cim.Value
-			if v, rows, err = d.packed(rows, types[k].Type); err != nil {
+			if v, rows, err = d.packed(rows, props[k].Type); err != nil {
 				return nil, err
 			}
 			if err := inst.PutAt(k, v); err != nil {

@@ -461,6 +461,21 @@ func TestInstanceRuns(t *testing.T) {
 	}
 }
 
+// Instances that set nothing take no bytes in a run: a run holds at most
+// maxEmptyRun of them, and more go in more runs.
+func TestInstanceRunsOfEmptyInstances(t *testing.T) {
+	c := benchClass()
+	objs := make([]cim.Object, 2*maxEmptyRun+5)
+	for k := range objs {
+		objs[k] = c.MustSpawn()
+	}
+	b, err := NewEncoder().Encode(objs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	decodeSame(t, NewDecoder(), b, objs)
+}
+
 // A run that does not add up is refused, not half read.
 func TestInstanceRunMalformed(t *testing.T) {
 	enc := NewEncoder()
