@@ -30,14 +30,16 @@ func newMOFCmd(g *globals) *cobra.Command {
 relative to the including file) and stores their classes, instances and
 qualifier declarations in the repository, all in one transaction: a file
 with an error changes nothing. --check only parses and validates.
-Declarations before any #pragma namespace go to --ns.`,
+Declarations before any #pragma namespace go to --ns.
+
+With --host, or when the local daemon answers, the files are compiled
+against the daemon's classes and applied through it, as mofcomp does
+against WMI: one call per declaration, in order, stopping at the first
+that fails (the ones before stay).`,
 		Example: `  wmi mof compile --ns 'root\default' myapp.mof
   wmi mof compile --check ../shared/cim-schema/cim_schema_2.41.0.mof`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if g.host != "" {
-				return status.New(status.NotSupported, "mof compile works on the local repository; stop the daemon or compile through it later")
-			}
 			return compileMOF(cmd.Context(), g, args, check)
 		},
 	}
@@ -72,6 +74,19 @@ func compileMOF(ctx context.Context, g *globals, files []string, check bool) err
 			abs, _ := filepath.Abs(f)
 			names[i] = strings.TrimPrefix(filepath.ToSlash(abs), "/")
 		}
+	}
+	if target := g.host; target != "" {
+		return compileMOFThrough(ctx, g, target, os.DirFS(root), names, check)
+	}
+	if target := localDaemon(); target != "" {
+		dctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		s, err := g.connectDaemon(dctx, target)
+		cancel()
+		if err == nil {
+			s.close()
+			return compileMOFThrough(ctx, g, target, os.DirFS(root), names, check)
+		}
+		// A stale socket of a daemon that is gone: the repository itself.
 	}
 	if err := os.MkdirAll(g.repo, 0o700); err != nil {
 		return status.Errorf(status.InitializationFailure, "cannot create the repository directory: %v", err)

@@ -98,13 +98,9 @@ func (g *globals) connect(ctx context.Context) (*session, error) {
 	if g.host != "" {
 		return g.connectDaemon(ctx, g.host)
 	}
-	sock := os.Getenv("GOWMI_SOCKET")
-	if sock == "" {
-		sock = gowmi.DefaultSocket
-	}
-	if fi, err := os.Stat(sock); err == nil && fi.Mode()&os.ModeSocket != 0 {
+	if target := localDaemon(); target != "" {
 		dctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		s, err := g.connectDaemon(dctx, "unix://"+sock)
+		s, err := g.connectDaemon(dctx, target)
 		cancel()
 		if err == nil {
 			return s, nil
@@ -130,11 +126,29 @@ func (g *globals) connect(ctx context.Context) (*session, error) {
 	return &session{svc: svc, close: func() { _ = svc.Close(); e.close() }}, nil
 }
 
+// localDaemon returns the target of the local daemon's socket
+// ($GOWMI_SOCKET, or /run/gowmi/wmi.sock) when there is one, "" otherwise.
+func localDaemon() string {
+	sock := os.Getenv("GOWMI_SOCKET")
+	if sock == "" {
+		sock = gowmi.DefaultSocket
+	}
+	if fi, err := os.Stat(sock); err == nil && fi.Mode()&os.ModeSocket != 0 {
+		return "unix://" + sock
+	}
+	return ""
+}
+
 // connectDaemon connects to a daemon: unix:///path/wmi.sock or
 // HOST[:PORT] over TLS, with --user and the password from --password-file
 // or, on a terminal, a prompt.
 func (g *globals) connectDaemon(ctx context.Context, target string) (*session, error) {
-	opts := &gowmi.Options{Namespace: g.ns, User: g.user, Password: g.password}
+	return g.connectDaemonNS(ctx, target, g.ns)
+}
+
+// connectDaemonNS is connectDaemon in a namespace of its own.
+func (g *globals) connectDaemonNS(ctx context.Context, target, ns string) (*session, error) {
+	opts := &gowmi.Options{Namespace: ns, User: g.user, Password: g.password}
 	if g.user != "" && g.passFile == "" && !strings.HasPrefix(target, "unix:") {
 		pw, err := g.promptPassword()
 		if err != nil {
