@@ -8,6 +8,7 @@ import (
 	"github.com/gowmi/gowmi/cim"
 	"github.com/gowmi/gowmi/provider"
 	"github.com/gowmi/gowmi/repository"
+	"github.com/gowmi/gowmi/schema"
 	"github.com/gowmi/gowmi/wbem"
 	"github.com/gowmi/gowmi/wbem/status"
 )
@@ -510,7 +511,15 @@ func (s *services) putInstance(ctx context.Context, inst *cim.Instance, flags wb
 	}
 	if !class.IsDynamic() {
 		err := s.conn.om.store.Update(ctx, func(tx repository.Tx) error {
-			return tx.PutInstance(s.ns, inst, uint32(mode))
+			// A new namespace gets the system classes, as in winmgmt.
+			child := schema.NewNamespaceOf(tx, s.ns, inst)
+			if err := tx.PutInstance(s.ns, inst, uint32(mode)); err != nil {
+				return err
+			}
+			if child != "" {
+				return schema.InstallNamespace(tx, child)
+			}
+			return nil
 		})
 		if err != nil {
 			return "", err

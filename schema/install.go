@@ -3,6 +3,7 @@ package schema
 import (
 	"context"
 
+	"github.com/gowmi/gowmi/cim"
 	"github.com/gowmi/gowmi/mof"
 	"github.com/gowmi/gowmi/repository"
 	"github.com/gowmi/gowmi/wbem/status"
@@ -44,4 +45,67 @@ func InstallNamespace(tx repository.Tx, ns string) error {
 		return status.Wrap(status.CodeOf(err), err)
 	}
 	return unit.Apply(tx)
+}
+
+// NewNamespaceOf returns the namespace that putting inst, an instance of
+// __NAMESPACE in ns, creates, or "" when inst is not one or the namespace
+// already has the system classes. Whoever puts it calls InstallNamespace
+// on the returned name afterwards, in the same transaction.
+func NewNamespaceOf(tx repository.Tx, ns string, inst *cim.Instance) string {
+	if inst == nil || !inst.InheritsFrom("__NAMESPACE") {
+		return ""
+	}
+	name, ok := inst.Value("Name").Str()
+	if !ok || name == "" {
+		return "" // PutInstance reports it
+	}
+	child := normalize(ns) + `\` + name
+	if _, err := tx.GetClass(child, "__SystemClass"); err == nil {
+		return ""
+	}
+	return child
+}
+
+// Target returns tx as the mof.Schema and mof.Target of a compile that
+// gives every namespace it creates the system classes, as winmgmt does: a
+// #pragma namespace of a new namespace and an instance of __NAMESPACE both
+// do. Until it exists, such a namespace has no classes and the standard
+// qualifier declarations (root's), so that a file can create a namespace
+// and declare classes in it.
+func Target(tx repository.Tx) mof.Target { return namespaceTarget{tx} }
+
+type namespaceTarget struct{ repository.Tx }
+
+func (t namespaceTarget) GetClass(ns, name string) (*cim.Class, error) {
+	c, err := t.Tx.GetClass(ns, name)
+	if status.CodeOf(err) == status.InvalidNamespace {
+		return nil, status.Errorf(status.NotFound, "class %s is not in %s, which does not exist yet", name, ns)
+	}
+	return c, err
+}
+
+func (t namespaceTarget) QualifierDecl(ns, name string) (cim.QualifierDecl, error) {
+	q, err := t.Tx.QualifierDecl(ns, name)
+	if status.CodeOf(err) == status.InvalidNamespace {
+		return t.Tx.QualifierDecl(NamespaceRoot, name)
+	}
+	return q, err
+}
+
+func (t namespaceTarget) CreateNamespace(ns string) error {
+	if _, err := t.GetClass(ns, "__SystemClass"); err == nil {
+		return nil
+	}
+	return InstallNamespace(t.Tx, ns)
+}
+
+func (t namespaceTarget) PutInstance(ns string, inst *cim.Instance, flags uint32) error {
+	child := NewNamespaceOf(t.Tx, ns, inst)
+	if err := t.Tx.PutInstance(ns, inst, flags); err != nil {
+		return err
+	}
+	if child != "" {
+		return InstallNamespace(t.Tx, child)
+	}
+	return nil
 }

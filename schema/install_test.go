@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/gowmi/gowmi/mof"
 	"github.com/gowmi/gowmi/repository"
 )
 
@@ -41,6 +42,50 @@ func TestInstall(t *testing.T) {
 		ns, err := tx.Namespaces(NamespaceRoot)
 		if err != nil || len(ns) < 4 {
 			t.Errorf("children of root: %v, %v", ns, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A MOF compiled through Target gives the namespaces it creates the system
+// classes: by #pragma namespace of a new one, and by an instance of
+// __NAMESPACE.
+func TestTargetNamespaces(t *testing.T) {
+	ctx := context.Background()
+	store := repository.NewMemory()
+	defer store.Close()
+	if err := Install(ctx, store); err != nil {
+		t.Fatal(err)
+	}
+	src := `#pragma namespace("\\\\.\\root")
+instance of __Namespace { Name = "byinstance"; };
+#pragma namespace("\\\\.\\root\\bypragma")
+class App_Thing { [Key] string Name; };
+`
+	err := store.Update(ctx, func(tx repository.Tx) error {
+		target := Target(tx)
+		u, err := mof.CompileString(src, mof.Options{Namespace: NamespaceRoot, Schema: target})
+		if err != nil {
+			return err
+		}
+		return u.Apply(target)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = store.View(ctx, func(tx repository.Tx) error {
+		for _, ns := range []string{`root\byinstance`, `root\bypragma`} {
+			for _, c := range []string{"__SystemClass", "__InstanceCreationEvent", "__NAMESPACE"} {
+				if _, err := tx.GetClass(ns, c); err != nil {
+					t.Errorf("%s in %s: %v", c, ns, err)
+				}
+			}
+		}
+		if _, err := tx.GetClass(`root\bypragma`, "App_Thing"); err != nil {
+			t.Errorf("App_Thing: %v", err)
 		}
 		return nil
 	})

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/gowmi/gowmi"
 	"github.com/gowmi/gowmi/cim"
 	"github.com/gowmi/gowmi/cimom"
 	"github.com/gowmi/gowmi/provider"
@@ -31,7 +32,7 @@ const (
 // benchItems serves GowmiBench_Item: Count instances, or, while hold is
 // set, calls that block until cancelled.
 type benchItems struct {
-	count int
+	count atomic.Int64
 	hold  atomic.Bool
 }
 
@@ -41,12 +42,13 @@ func (b *benchItems) EnumerateInstances(ctx context.Context, req *provider.Enume
 		return ctx.Err()
 	}
 	batch := make([]cim.Object, 0, 256)
-	for i := range b.count {
+	count := int(b.count.Load())
+	for i := range count {
 		inst := req.Class.MustSpawn()
 		_ = inst.PutAt(0, cim.Uint64(uint64(i)))
 		_ = inst.PutAt(1, cim.String("item"))
 		batch = append(batch, inst)
-		if len(batch) == cap(batch) || i == b.count-1 {
+		if len(batch) == cap(batch) || i == count-1 {
 			if err := sink.Send(batch...); err != nil {
 				return err
 			}
@@ -76,19 +78,42 @@ func newBenchCmd(g *globals) *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "bench",
-		Short: "Measure the object manager under load",
-		Long: `bench starts an object manager of its own, in memory, with a generating
-provider, and measures: enumeration throughput to an asynchronous sink and
-through a semisynchronous enumerator; a cancel storm (CancelAsyncCall of
-many pending calls, latency to the final status); events (instance
-creations fanned out to many subscribers, latency from the write to the
+		Short: "Measure the object manager, or a daemon, under load",
+		Long: `bench measures: enumeration throughput to an asynchronous sink and through
+a semisynchronous enumerator; a cancel storm (CancelAsyncCall of many
+pending calls, latency to the final status); events (instance creations
+fanned out to many subscribers, latency from the write to the
 subscriber); and many concurrent clients running GetObject and ExecQuery
-(throughput and latency percentiles).`,
+(throughput and latency percentiles).
+
+Without --host it starts an object manager of its own, in memory, with a
+generating provider in process, so that it measures the object manager
+and not the machine's providers. With --host it measures the whole
+system: it serves the same provider out of process to that daemon (in
+the namespace root\gowmibench, which it creates and deletes) and runs
+every measurement through the daemon's protocol.`,
 		Example: `  wmi bench
-  wmi bench --instances 5000000 --clients 64 --duration 10s`,
+  wmi bench --instances 5000000 --clients 64 --duration 10s
+  wmi bench --host unix:///run/gowmi/wmi.sock --pending 1000`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runBench(cmd.Context(), g, instances, pending, clients, subscribers, events, duration)
+			ctx := cmd.Context()
+			prov := &benchItems{}
+			prov.count.Store(int64(instances))
+			var (
+				b   *benchTarget
+				err error
+			)
+			if g.host != "" {
+				b, err = daemonBench(ctx, g, prov)
+			} else {
+				b, err = embeddedBench(ctx, prov, pending+clients+16)
+			}
+			if err != nil {
+				return err
+			}
+			defer b.close()
+			return runBench(ctx, g, b, prov, pending, clients, subscribers, events, duration)
 		},
 	}
 	f := cmd.Flags()
@@ -101,39 +126,144 @@ subscriber); and many concurrent clients running GetObject and ExecQuery
 	return cmd
 }
 
-func runBench(ctx context.Context, g *globals, instances, pending, clients, subscribers, events int, duration time.Duration) error {
-	store := repository.NewMemory()
-	defer store.Close()
-	if err := schema.Install(ctx, store); err != nil {
-		return err
-	}
-	if err := store.Update(ctx, func(tx repository.Tx) error { return schema.InstallNamespace(tx, benchNS) }); err != nil {
-		return err
-	}
-	om := cimom.New(store, &cimom.Options{MaxPendingCalls: pending + clients + 16})
-	defer func() {
-		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = om.Shutdown(sctx)
-	}()
-	prov := &benchItems{count: instances}
-	if err := om.RegisterProvider(benchProvider, prov); err != nil {
-		return err
-	}
-	svc, err := om.Connect(ctx, benchNS, nil)
-	if err != nil {
-		return err
-	}
-	defer svc.Close()
-	class := &cim.Class{Name: benchClass,
+// benchTarget is what bench measures: a Services on the bench namespace,
+// a way to open more (the concurrent clients), and the end.
+type benchTarget struct {
+	svc     wbem.Services
+	connect func(ctx context.Context) (wbem.Services, error)
+	metrics func() string // a last line about the server, or ""
+	close   func()
+}
+
+// benchClassDef is GowmiBench_Item, served by the bench provider.
+func benchClassDef() *cim.Class {
+	return &cim.Class{Name: benchClass,
 		Qualifiers: cim.Qualifiers{{Name: "Dynamic", Value: cim.Boolean(true), Flavor: cim.FlavorDefault}, {Name: "Provider", Value: cim.String(benchProvider), Flavor: cim.FlavorDefault}},
 		Properties: []*cim.Property{
 			{Name: "Id", Type: cim.TypeUint64, Qualifiers: cim.Qualifiers{{Name: "Key", Value: cim.Boolean(true), Flavor: cim.FlavorDefault}}},
 			{Name: "Name", Type: cim.TypeString},
 		}}
-	if err := svc.PutClass(ctx, class, 0, nil); err != nil {
-		return err
+}
+
+// embeddedBench starts an object manager in memory with the provider in
+// process.
+func embeddedBench(ctx context.Context, prov *benchItems, maxPending int) (*benchTarget, error) {
+	store := repository.NewMemory()
+	if err := schema.Install(ctx, store); err != nil {
+		store.Close()
+		return nil, err
 	}
+	if err := store.Update(ctx, func(tx repository.Tx) error { return schema.InstallNamespace(tx, benchNS) }); err != nil {
+		store.Close()
+		return nil, err
+	}
+	om := cimom.New(store, &cimom.Options{MaxPendingCalls: maxPending})
+	end := func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = om.Shutdown(sctx)
+		store.Close()
+	}
+	svc, err := om.Connect(ctx, benchNS, nil)
+	if err == nil {
+		if err = om.RegisterProvider(benchProvider, prov); err == nil {
+			err = svc.PutClass(ctx, benchClassDef(), 0, nil)
+		}
+	}
+	if err != nil {
+		if svc != nil {
+			_ = svc.Close()
+		}
+		end()
+		return nil, err
+	}
+	return &benchTarget{
+		svc:     svc,
+		connect: func(ctx context.Context) (wbem.Services, error) { return om.Connect(ctx, benchNS, nil) },
+		metrics: func() string { return fmt.Sprintf("object manager: %+v", om.Metrics()) },
+		close:   func() { _ = svc.Close(); end() },
+	}, nil
+}
+
+// daemonBench creates root\gowmibench in the daemon --host names and serves
+// the provider to it out of process, from this process.
+func daemonBench(ctx context.Context, g *globals, prov *benchItems) (*benchTarget, error) {
+	root, err := g.connectDaemonNS(ctx, g.host, schema.NamespaceRoot)
+	if err != nil {
+		return nil, err
+	}
+	leaf := benchNS[len(schema.NamespaceRoot)+1:]
+	dropNS := func() {
+		dctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = root.svc.DeleteInstance(dctx, `__NAMESPACE.Name="`+leaf+`"`, 0, nil)
+	}
+	nsClass, err := root.svc.GetObject(ctx, "__NAMESPACE", 0, nil)
+	if err != nil {
+		root.close()
+		return nil, err
+	}
+	nsInst, err := nsClass.(*cim.Class).SpawnInstance()
+	if err == nil {
+		err = nsInst.Put("Name", cim.String(leaf))
+	}
+	if err == nil {
+		_, err = root.svc.PutInstance(ctx, nsInst, wbem.FlagCreateOnly, nil)
+	}
+	if err != nil {
+		root.close()
+		if status.CodeOf(err) == status.AlreadyExists {
+			return nil, status.Errorf(status.AlreadyExists, "namespace %s exists: another bench runs, or one was stopped (wmi delete '__NAMESPACE.Name=\"%s\"' --ns root)", benchNS, leaf)
+		}
+		return nil, err
+	}
+	// The provider, out of process: this one.
+	pctx, stopProvider := context.WithCancel(ctx)
+	registered := make(chan struct{})
+	served := make(chan error, 1)
+	go func() {
+		served <- gowmi.ServeProvider(pctx, g.host, &gowmi.Options{User: g.user, Password: g.password}, prov,
+			gowmi.ProviderOptions{Name: benchProvider, Classes: map[string][]*cim.Class{benchNS: {benchClassDef()}},
+				Registered: func() { close(registered) }})
+	}()
+	stop := func() {
+		stopProvider()
+		<-served
+	}
+	select {
+	case <-registered:
+	case err := <-served:
+		stopProvider()
+		dropNS()
+		root.close()
+		if err == nil {
+			err = status.New(status.ProviderLoadFailure, "the bench provider ended before it was registered")
+		}
+		return nil, err
+	}
+	s, err := g.connectDaemonNS(ctx, g.host, benchNS)
+	if err != nil {
+		stop()
+		dropNS()
+		root.close()
+		return nil, err
+	}
+	return &benchTarget{
+		svc: s.svc,
+		connect: func(ctx context.Context) (wbem.Services, error) {
+			c, err := g.connectDaemonNS(ctx, g.host, benchNS)
+			if err != nil {
+				return nil, err
+			}
+			return c.svc, nil
+		},
+		metrics: func() string { return "daemon: see its metrics endpoint for its counters" },
+		close:   func() { s.close(); stop(); dropNS(); root.close() },
+	}, nil
+}
+
+func runBench(ctx context.Context, g *globals, b *benchTarget, prov *benchItems, pending, clients, subscribers, events int, duration time.Duration) error {
+	svc := b.svc
 	w := g.stdout
 
 	// Enumeration to an asynchronous sink.
@@ -201,13 +331,14 @@ func runBench(ctx context.Context, g *globals, instances, pending, clients, subs
 	}
 
 	// Concurrent clients.
-	prov.count = 10
+	prov.count.Store(10)
 	var (
-		mu   sync.Mutex
-		all  []time.Duration
-		ops  atomic.Int64
-		fail atomic.Int64
-		wg   sync.WaitGroup
+		mu        sync.Mutex
+		all       []time.Duration
+		ops       atomic.Int64
+		fail      atomic.Int64
+		firstFail atomic.Value // the first failure's error
+		wg        sync.WaitGroup
 	)
 	cctx, cancel := context.WithTimeout(ctx, duration)
 	defer cancel()
@@ -215,7 +346,7 @@ func runBench(ctx context.Context, g *globals, instances, pending, clients, subs
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			cs, err := om.Connect(cctx, benchNS, nil)
+			cs, err := b.connect(cctx)
 			if err != nil {
 				fail.Add(1)
 				return
@@ -234,8 +365,11 @@ func runBench(ctx context.Context, g *globals, instances, pending, clients, subs
 					}
 				}
 				if err != nil {
-					if cctx.Err() == nil {
+					// A call the end of the run cut is no failure: the
+					// deadline can fail a call before cctx.Err says so.
+					if deadline, _ := cctx.Deadline(); cctx.Err() == nil && time.Until(deadline) > 10*time.Millisecond {
 						fail.Add(1)
+						firstFail.CompareAndSwap(nil, err.Error())
 					}
 					continue
 				}
@@ -249,7 +383,10 @@ func runBench(ctx context.Context, g *globals, instances, pending, clients, subs
 	}
 	wg.Wait()
 	fmt.Fprintf(w, "%d clients, GetObject+ExecQuery: %10.0f calls/s; latency %s; failures %d\n", clients, float64(ops.Load())/duration.Seconds(), percentiles(all), fail.Load())
-	fmt.Fprintf(w, "object manager: %+v\n", om.Metrics())
+	if f := firstFail.Load(); f != nil {
+		fmt.Fprintf(w, "first failure: %s\n", f)
+	}
+	fmt.Fprintln(w, b.metrics())
 	return nil
 }
 

@@ -105,7 +105,8 @@ func compileMOF(ctx context.Context, g *globals, files []string, check bool) err
 	opts := mof.Options{Namespace: g.ns, AbstractUnderConcrete: true}
 	var unit *mof.Unit
 	run := func(tx repository.Tx) error {
-		opts.Schema = tx
+		target := schema.Target(tx)
+		opts.Schema = target
 		var err error
 		if unit, err = mof.Compile(os.DirFS(root), names, opts); err != nil {
 			return err
@@ -113,7 +114,7 @@ func compileMOF(ctx context.Context, g *globals, files []string, check bool) err
 		if check {
 			return nil
 		}
-		return unit.Apply(tx)
+		return unit.Apply(target)
 	}
 	if check {
 		err = store.View(ctx, run)
