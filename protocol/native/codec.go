@@ -5,7 +5,10 @@ package native
 // one Encoder on its sending side and one Decoder on its receiving side:
 // a class definition goes on the wire the first time an object of the
 // stream needs it, and instances name their class by id and carry only the
-// values they set, by property position.
+// values they set, by property position, scalars packed in one field.
+// Consecutive instances of a class that set the same scalars go as one
+// InstanceRun (class, set marks and count once, then the rows), and an
+// instance's namespace and server go only when they change.
 
 import (
 	"math"
