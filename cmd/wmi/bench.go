@@ -198,19 +198,7 @@ func daemonBench(ctx context.Context, g *globals, prov *benchItems) (*benchTarge
 		defer cancel()
 		_ = root.svc.DeleteInstance(dctx, `__NAMESPACE.Name="`+leaf+`"`, 0, nil)
 	}
-	nsClass, err := root.svc.GetObject(ctx, "__NAMESPACE", 0, nil)
-	if err != nil {
-		root.close()
-		return nil, err
-	}
-	nsInst, err := nsClass.(*cim.Class).SpawnInstance()
-	if err == nil {
-		err = nsInst.Put("Name", cim.String(leaf))
-	}
-	if err == nil {
-		_, err = root.svc.PutInstance(ctx, nsInst, wbem.FlagCreateOnly, nil)
-	}
-	if err != nil {
+	if err := createNamespace(ctx, root.svc, leaf); err != nil {
 		root.close()
 		if status.CodeOf(err) == status.AlreadyExists {
 			return nil, status.Errorf(status.AlreadyExists, "namespace %s exists: another bench runs, or one was stopped (wmi delete '__NAMESPACE.Name=\"%s\"' --ns root)", benchNS, leaf)

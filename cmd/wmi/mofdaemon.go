@@ -132,27 +132,34 @@ func (d *daemonTarget) CreateNamespace(ns string) error {
 		if err != nil {
 			return err
 		}
-		o, err := svc.GetObject(d.ctx, "__NAMESPACE", 0, nil)
-		if err != nil {
-			return err
-		}
-		c, ok := o.(*cim.Class)
-		if !ok {
-			return status.New(status.InvalidClass, "__NAMESPACE is not a class")
-		}
-		inst, err := c.SpawnInstance()
-		if err != nil {
-			return err
-		}
-		if err := inst.Put("Name", cim.String(leaf)); err != nil {
-			return err
-		}
-		if _, err := svc.PutInstance(d.ctx, inst, wbem.FlagCreateOnly, nil); err != nil && status.CodeOf(err) != status.AlreadyExists {
+		if err := createNamespace(d.ctx, svc, leaf); err != nil && status.CodeOf(err) != status.AlreadyExists {
 			return err
 		}
 	}
 	d.applied++
 	return nil
+}
+
+// createNamespace creates the child namespace name of parent's with an
+// instance of __NAMESPACE; WBEM_E_ALREADY_EXISTS when it exists.
+func createNamespace(ctx context.Context, parent wbem.Services, name string) error {
+	o, err := parent.GetObject(ctx, "__NAMESPACE", 0, nil)
+	if err != nil {
+		return err
+	}
+	c, ok := o.(*cim.Class)
+	if !ok {
+		return status.New(status.InvalidClass, "__NAMESPACE is not a class")
+	}
+	inst, err := c.SpawnInstance()
+	if err != nil {
+		return err
+	}
+	if err := inst.Put("Name", cim.String(name)); err != nil {
+		return err
+	}
+	_, err = parent.PutInstance(ctx, inst, wbem.FlagCreateOnly, nil)
+	return err
 }
 
 func (d *daemonTarget) PutQualifierDecl(string, cim.QualifierDecl) error {
