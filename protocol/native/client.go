@@ -49,6 +49,8 @@ type client struct {
 	ctx    context.Context // cancelled when the session ends
 	cancel context.CancelFunc
 
+	// mu guards the fields below. It comes before an asyncCall's mu: a
+	// goroutine that holds a call's mu never takes it.
 	mu       sync.Mutex
 	broken   error // why the session ended; nil while it lives
 	refs     int
@@ -372,14 +374,17 @@ func (a *asyncCall) run() {
 	var objs []cim.Object // one slice for every batch: the sink keeps the objects, not the slice
 	for {
 		ev, err := a.stream.Recv()
+		if err != nil {
+			// Before a.mu: the client's lock comes first (fail, release).
+			err = a.c.rpcErr(err)
+		}
 		a.mu.Lock()
 		if a.final != nil {
 			a.mu.Unlock()
 			break
 		}
 		if err != nil {
-			e := a.c.rpcErr(err)
-			a.decide(status.CodeOf(e), e.Error())
+			a.decide(status.CodeOf(err), err.Error())
 			a.mu.Unlock()
 			break
 		}
