@@ -71,15 +71,15 @@ func (g *globals) runAsync(ctx context.Context, svc wbem.Services, start func(wb
 				_ = svc.CancelAsyncCall(sink)
 			}
 		case hr := <-sink.progress:
-			if g.interactive {
-				d, t := wbem.ProgressOf(hr)
-				if t > 0 {
-					fmt.Fprintf(g.stderr, "\r%3d%% (%d of %d)", int(d)*100/int(t), d, t)
-				} else {
-					fmt.Fprintf(g.stderr, "\r%d done", d)
-				}
-			}
+			g.showProgress(hr)
 		case f := <-sink.final:
+			// A report that came before the final status is shown first:
+			// select does not keep their order.
+			select {
+			case hr := <-sink.progress:
+				g.showProgress(hr)
+			default:
+			}
 			if g.interactive {
 				fmt.Fprint(g.stderr, "\r\033[K")
 			}
@@ -98,5 +98,18 @@ func (g *globals) runAsync(ctx context.Context, svc wbem.Services, start func(wb
 				fmt.Fprintln(g.stderr, "\rcancelling (Ctrl-C again to quit at once)")
 			}
 		}
+	}
+}
+
+// showProgress displays a progress report on a terminal.
+func (g *globals) showProgress(hr status.Code) {
+	if !g.interactive {
+		return
+	}
+	d, t := wbem.ProgressOf(hr)
+	if t > 0 {
+		fmt.Fprintf(g.stderr, "\r%3d%% (%d of %d)", int(d)*100/int(t), d, t)
+	} else {
+		fmt.Fprintf(g.stderr, "\r%d done", d)
 	}
 }

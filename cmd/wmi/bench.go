@@ -354,8 +354,12 @@ func runBench(ctx context.Context, g *globals, b *benchTarget, prov *benchItems,
 				}
 				if err != nil {
 					// A call the end of the run cut is no failure: the
-					// deadline can fail a call before cctx.Err says so.
-					if deadline, _ := cctx.Deadline(); cctx.Err() == nil && time.Until(deadline) > 10*time.Millisecond {
+					// deadline can time it out (or cancel it on the server)
+					// a little before cctx.Err says so.
+					deadline, _ := cctx.Deadline()
+					code := status.CodeOf(err)
+					cut := cctx.Err() != nil || (code == status.TimedOut || code == status.CallCancelled) && time.Until(deadline) < 10*time.Millisecond
+					if !cut {
 						fail.Add(1)
 						firstFail.CompareAndSwap(nil, err.Error())
 					}

@@ -124,6 +124,13 @@ func compileMOF(ctx context.Context, g *globals, files []string, check bool) err
 	if err != nil {
 		return err
 	}
+	reportUnit(g, unit, check, "")
+	return nil
+}
+
+// reportUnit prints a compiled unit's warnings and counts; where says
+// where it went.
+func reportUnit(g *globals, unit *mof.Unit, check bool, where string) {
 	for _, w := range unit.Warnings {
 		fmt.Fprintf(g.stderr, "warning: %s\n", w)
 	}
@@ -131,8 +138,7 @@ func compileMOF(ctx context.Context, g *globals, files []string, check bool) err
 	if check {
 		verb = "checked"
 	}
-	fmt.Fprintf(g.stdout, "%s %d classes, %d instances, %d qualifier declarations\n", verb, unit.Classes, unit.Instances, unit.Qualifiers)
-	return nil
+	fmt.Fprintf(g.stdout, "%s %d classes, %d instances, %d qualifier declarations%s\n", verb, unit.Classes, unit.Instances, unit.Qualifiers, where)
 }
 
 func newWatchCmd(g *globals) *cobra.Command {

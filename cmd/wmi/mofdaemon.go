@@ -31,7 +31,7 @@ func compileMOFThrough(ctx context.Context, g *globals, target string, fsys fs.F
 	defer d.close()
 	var unit *mof.Unit
 	err := standard.View(ctx, func(tx repository.Tx) error {
-		d.standard = tx
+		d.standard = schema.Target(tx)
 		var err error
 		if unit, err = mof.Compile(fsys, names, mof.Options{Namespace: g.ns, AbstractUnderConcrete: true, Schema: d}); err != nil {
 			return err
@@ -47,17 +47,10 @@ func compileMOFThrough(ctx context.Context, g *globals, target string, fsys fs.F
 		}
 		return err
 	}
-	for _, w := range unit.Warnings {
-		fmt.Fprintf(g.stderr, "warning: %s\n", w)
-	}
 	if d.decls > 0 {
 		fmt.Fprintf(g.stderr, "note: %d qualifier declarations checked, not sent: a daemon keeps its own\n", d.decls)
 	}
-	verb := "compiled"
-	if check {
-		verb = "checked"
-	}
-	fmt.Fprintf(g.stdout, "%s %d classes, %d instances, %d qualifier declarations through the daemon\n", verb, unit.Classes, unit.Instances, unit.Qualifiers)
+	reportUnit(g, unit, check, " through the daemon")
 	return nil
 }
 
@@ -69,7 +62,7 @@ type daemonTarget struct {
 	g        *globals
 	target   string
 	open     map[string]wbem.Services // by lower-case namespace
-	standard repository.Tx            // the standard qualifier declarations
+	standard mof.Schema               // the standard qualifier declarations
 	applied  int                      // operations done
 	decls    int                      // qualifier declarations not sent
 }
@@ -115,13 +108,9 @@ func (d *daemonTarget) GetClass(ns, name string) (*cim.Class, error) {
 }
 
 // QualifierDecl answers from the standard declarations: those of the
-// namespace when it is a standard one, root's otherwise.
+// namespace when it is a standard one, root's otherwise (schema.Target).
 func (d *daemonTarget) QualifierDecl(ns, name string) (cim.QualifierDecl, error) {
-	q, err := d.standard.QualifierDecl(ns, name)
-	if err != nil && status.CodeOf(err) != status.NotFound {
-		q, err = d.standard.QualifierDecl(schema.NamespaceRoot, name)
-	}
-	return q, err
+	return d.standard.QualifierDecl(ns, name)
 }
 
 func (d *daemonTarget) CreateNamespace(ns string) error {

@@ -109,7 +109,7 @@ type Encoder struct {
 	lastClass *cim.Class
 	lastID    uint32
 	locs      []location  // by class id: the location the last instance of the class sent
-	saved     []location  // locs before the batch being built, for a batch that fails
+	undo      []locUndo   // the locs the batch being built changed, to take back if it fails
 	plans     []classPlan // by class id: the class's properties as its definition was sent
 	row       []byte      // an instance's packed scalars
 	run       instanceRun // the run of instances being gathered
@@ -133,6 +133,12 @@ type classPlan struct {
 	types []cim.Type
 }
 
+// locUndo is a location as it was before a batch changed it.
+type locUndo struct {
+	id  uint32
+	loc location
+}
+
 // location is where an instance is: its __NAMESPACE and __SERVER. On the
 // wire an instance carries them only where they differ from those of the
 // stream's previous instance of its class (the class's own at first).
@@ -153,7 +159,7 @@ func (e *Encoder) Encode(objs []cim.Object) ([]byte, error) {
 func (e *Encoder) AppendBatch(b []byte, objs []cim.Object) ([]byte, error) {
 	e.classes = e.classes[:0]
 	next := e.next
-	e.saved = append(e.saved[:0], e.locs...)
+	e.undo = e.undo[:0]
 	ob := e.objects[:0]
 	e.run.count, e.run.rows = 0, e.run.rows[:0]
 	for _, o := range objs {
@@ -170,7 +176,12 @@ func (e *Encoder) AppendBatch(b []byte, objs []cim.Object) ([]byte, error) {
 					delete(e.ids, c)
 				}
 			}
-			e.next, e.locs, e.plans = next, append(e.locs[:0], e.saved...), e.plans[:next]
+			for k := len(e.undo) - 1; k >= 0; k-- {
+				if u := e.undo[k]; u.id <= next {
+					e.locs[u.id-1] = u.loc
+				}
+			}
+			e.next, e.locs, e.plans = next, e.locs[:next], e.plans[:next]
 			e.lastClass = nil
 			return nil, err
 		}
@@ -431,6 +442,9 @@ func (e *Encoder) writeInstance(b []byte, field protowire.Number, i *cim.Instanc
 		return nil, err
 	}
 	loc := &e.locs[id-1]
+	if i.Namespace != loc.ns || i.Server != loc.server {
+		e.undo = append(e.undo, locUndo{id, *loc})
+	}
 	if i.Namespace != loc.ns {
 		b = append(b, fInstNamespace<<3|byte(protowire.BytesType))
 		b = protowire.AppendString(b, i.Namespace)

@@ -370,7 +370,25 @@ func TestEncoderFailedBatchKeepsTheStream(t *testing.T) {
 	if _, err := enc.Encode([]cim.Object{g, inst}); err == nil {
 		t.Fatal("a uint8 value for a datetime property encoded")
 	}
-	b, err := enc.Encode([]cim.Object{g})
+	// A class the peer knows; then a failed batch that also moves its
+	// instances to another namespace, which the peer never hears of.
+	first, err := enc.Encode([]cim.Object{g})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dec.Decode(first); err != nil {
+		t.Fatalf("the batch after a failed one does not decode: %v", err)
+	}
+	moved := good.MustSpawn()
+	_ = moved.PutAt(0, cim.Uint64(8))
+	moved.Namespace = `root\elsewhere`
+	if _, err := enc.Encode([]cim.Object{moved, inst}); err == nil {
+		t.Fatal("a uint8 value for a datetime property encoded")
+	}
+	again := good.MustSpawn()
+	_ = again.PutAt(0, cim.Uint64(9))
+	again.Namespace = `root\elsewhere`
+	b, err := enc.Encode([]cim.Object{again})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -378,8 +396,11 @@ func TestEncoderFailedBatchKeepsTheStream(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the batch after a failed one does not decode: %v", err)
 	}
-	if !got[0].CompareTo(g, cim.CompareIncludeAll) {
+	if !got[0].CompareTo(again, cim.CompareIncludeAll) {
 		t.Error("the batch after a failed one decodes differently")
+	}
+	if ns := got[0].(*cim.Instance).Namespace; ns != `root\elsewhere` {
+		t.Errorf("an instance after a failed batch is in %q, want root\\elsewhere", ns)
 	}
 }
 
